@@ -1,0 +1,25 @@
+"""
+The column classes composed by ``AggregatorCSV``; each says which file it reads and how one fit
+becomes cells.
+"""
+from autofit_csv.columns.base import Column, RowContext
+from autofit_csv.columns.error import ERROR_KINDS, ErrorColumn
+from autofit_csv.columns.func import ComputedColumn, FuncColumn
+from autofit_csv.columns.json_column import JsonColumn
+from autofit_csv.columns.label import LabelColumn
+from autofit_csv.columns.samples_func import SamplesFuncColumn
+from autofit_csv.columns.value import LatentColumn, ValueColumn
+
+__all__ = [
+    "Column",
+    "RowContext",
+    "ERROR_KINDS",
+    "ErrorColumn",
+    "ComputedColumn",
+    "FuncColumn",
+    "JsonColumn",
+    "LabelColumn",
+    "SamplesFuncColumn",
+    "LatentColumn",
+    "ValueColumn",
+]

@@ -1,0 +1,89 @@
+"""
+A value computed by the user from a model instance (or, for autofit's drop-in
+``add_computed_column``, from the fit object itself).
+"""
+from typing import Callable, Iterable, List, Optional
+
+from autofit_csv.columns.base import Column, RowContext, spread
+from autofit_csv.errors import FitFileError, PathNotInFitError, ColumnFunctionError
+
+
+class FuncColumn(Column):
+    def __init__(
+        self,
+        name: str,
+        latent_func: Callable,
+        folder: Optional[str] = None,
+        use_max_lh_instance: bool = False,
+    ):
+        """
+        ``latent_func(instance)`` for the instance autofit builds from the summary's median PDF
+        sample (or maximum likelihood sample). Needs ``samples_summary.json`` and
+        ``model.json``, never ``samples.csv``.
+
+        A number gives one cell headed ``name``; a dict gives one cell per key, headed
+        ``name_key``, with the keys of the first fit for which the function succeeds.
+
+        Parameters
+        ----------
+        name
+            The header, or the stem of the headers of a dict result.
+        latent_func
+            Takes the instance, returns a value or a dict of values.
+        folder
+            The end of the location of the fits read.
+        use_max_lh_instance
+            Build the instance from the maximum likelihood sample.
+        """
+        super().__init__(name, folder)
+        self.function = latent_func
+        self.use_max_lh_instance = use_max_lh_instance
+        self._keys: Optional[List[str]] = None
+
+    def argument(self, fit):
+        """
+        What the user's function is given for one fit.
+        """
+        return fit.instance(self.use_max_lh_instance)
+
+    def _result(self, fit):
+        return self.call_user_function(self.function, self.argument(fit), fit.label)
+
+    def prepare(self, fits: Iterable):
+        for fit in fits:
+            try:
+                result = self._result(fit)
+            except (FitFileError, PathNotInFitError, ColumnFunctionError):
+                continue
+            if isinstance(result, dict):
+                self._keys = [str(key) for key in result]
+            return
+
+    def headers(self) -> List[str]:
+        if self._keys is None:
+            return [self.name]
+        return [f"{self.name}_{key}" for key in self._keys]
+
+    def cells(self, fit, row: RowContext) -> list:
+        return spread(self.name, self._result(fit), self._keys)
+
+
+class ComputedColumn(FuncColumn):
+    def __init__(self, name: str, compute: Callable, folder: Optional[str] = None):
+        """
+        autofit ``AggregateCSV.add_computed_column``: ``compute(fit)`` where ``fit`` is the
+        aggregator's own object (a ``SearchOutput`` or a database ``Fit``).
+
+        Parameters
+        ----------
+        name
+            The header, or the stem of the headers of a dict result.
+        compute
+            Takes the fit object, returns a value or a dict of values.
+        folder
+            The end of the location of the fits read.
+        """
+        super().__init__(name, compute, folder)
+
+    def argument(self, fit):
+        return fit.handle.fit

@@ -1,0 +1,52 @@
+"""
+A value with its own error bars, computed by the user from a fit's full samples.
+"""
+import numbers
+from typing import Callable, List, Optional
+
+from autofit_csv.columns.base import Column, RowContext
+from autofit_csv.errors import ColumnFunctionError
+
+
+class SamplesFuncColumn(Column):
+    def __init__(self, name: str, samples_func: Callable, folder: Optional[str] = None):
+        """
+        ``samples_func(samples)`` -> ``(median, lower, upper)``, written as ``name``,
+        ``name_lower`` and ``name_upper``.
+
+        ``samples`` is autofit's samples object for the fit, loaded from ``samples.csv``, so
+        ``samples.draw_randomly_via_pdf()`` and ``af.marginalize`` work as usual. This is the
+        only column that reads ``samples.csv``.
+
+        Parameters
+        ----------
+        name
+            The stem of the three headers.
+        samples_func
+            Takes the samples, returns three numbers.
+        folder
+            The end of the location of the fits read.
+        """
+        super().__init__(name, folder)
+        self.function = samples_func
+
+    def headers(self) -> List[str]:
+        return [self.name, f"{self.name}_lower", f"{self.name}_upper"]
+
+    def cells(self, fit, row: RowContext) -> list:
+        result = self.call_user_function(self.function, fit.samples(), fit.label)
+        try:
+            values = list(result)
+        except TypeError:
+            values = None
+        if (
+            values is None
+            or len(values) != 3
+            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
+        ):
+            raise ColumnFunctionError(
+                f"{self.describe()}: {getattr(self.function, '__name__', self.function)} "
+                f"should return three numbers (median, lower, upper) but returned "
+                f"{result!r} for fit {fit.label}"
+            )
+        return values

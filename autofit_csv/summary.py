@@ -1,0 +1,92 @@
+"""
+Reading ``samples_summary.json`` and ``latent/latent_summary.json`` as plain JSON.
+
+autofit can rebuild a ``SamplesSummary`` from these files, but that also rebuilds the model and
+costs far more than the numbers a table needs. Columns that only want numbers read them here; only
+columns that want a model instance pay for autofit's objects.
+"""
+from typing import Dict, Optional, Tuple
+
+#: The sections of a summary that hold one sample: path -> value.
+SAMPLE_SECTIONS = ("median_pdf_sample", "max_log_likelihood_sample")
+
+#: The sections of a summary that hold a (lower, upper) pair per path.
+INTERVAL_SECTIONS = (
+    "values_at_sigma_1",
+    "values_at_sigma_3",
+    "errors_at_sigma_1",
+    "errors_at_sigma_3",
+)
+
+
+class Summary:
+    def __init__(self, raw: dict):
+        """
+        The numbers of one summary file, section by section, keyed by model path.
+
+        Parameters
+        ----------
+        raw
+            The file's JSON, as ``json.load`` gives it (autofit's ``to_dict`` layout).
+
+        Raises
+        ------
+        ValueError
+            If the JSON is not a samples summary.
+        """
+        try:
+            self._arguments = raw["arguments"]
+        except (KeyError, TypeError):
+            raise ValueError("is not an autofit samples summary (no 'arguments')")
+        self._sections: Dict[str, Optional[dict]] = {}
+
+    def section(self, name: str) -> Optional[dict]:
+        """
+        One section as ``{path: value}`` (sample sections) or ``{path: (lower, upper)}``
+        (interval sections); None where the search wrote no such section (a maximum likelihood
+        estimator has no median PDF sample).
+
+        Parameters
+        ----------
+        name
+            One of ``SAMPLE_SECTIONS`` or ``INTERVAL_SECTIONS``.
+        """
+        if name not in self._sections:
+            self._sections[name] = self._parse(name)
+        return self._sections[name]
+
+    def _parse(self, name: str) -> Optional[dict]:
+        entry = self._arguments.get(name)
+        if entry is None:
+            return None
+        if name in SAMPLE_SECTIONS:
+            kwargs = entry["arguments"]["kwargs"]
+            return dict(kwargs.get("arguments", kwargs))
+        return {
+            path: _pair(value) for path, value in entry.get("arguments", entry).items()
+        }
+
+    def max_log_likelihood(self) -> Optional[float]:
+        """
+        The log likelihood of the maximum likelihood sample, or None if there is none.
+        """
+        entry = self._arguments.get("max_log_likelihood_sample")
+        if not entry:
+            return None
+        return entry["arguments"].get("log_likelihood")
+
+    def paths(self) -> set:
+        """
+        Every path written in any section of the summary.
+        """
+        found = set()
+        for name in SAMPLE_SECTIONS + INTERVAL_SECTIONS:
+            found.update(self.section(name) or ())
+        return found
+
+
+def _pair(value) -> Tuple[float, float]:
+    if isinstance(value, dict):
+        value = value["values"]
+    lower, upper = value
+    return lower, upper

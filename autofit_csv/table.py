@@ -1,0 +1,447 @@
+"""
+``AggregatorCSV``: one table, one row per dataset, built from many autofit fits.
+
+The table only composes: column classes turn a fit into cells, ``RowIndex`` decides which fit
+fills which row, the loaders read files, ``output`` writes the CSV.
+"""
+import contextlib
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+
+from autofit_csv.columns import (
+    Column,
+    ComputedColumn,
+    ErrorColumn,
+    FuncColumn,
+    JsonColumn,
+    LabelColumn,
+    LatentColumn,
+    RowContext,
+    SamplesFuncColumn,
+    ValueColumn,
+)
+from autofit_csv.errors import (
+    AutofitCSVWarning,
+    ColumnFunctionError,
+    FitFileError,
+    PathNotInFitError,
+)
+from autofit_csv.loaders import files_for, handles_from
+from autofit_csv.output import write_csv_atomically
+from autofit_csv.path_lookup import LATENT, kind_of_path
+from autofit_csv.rows import RowIndex, RowKey
+
+#: The header of the first CSV column, which holds the row key.
+KEY_HEADER = "row"
+
+
+class AggregatorCSV:
+    def __init__(self, aggregator=None, strict: bool = False, rows: Iterable[str] = ()):
+        """
+        A table with one row per dataset, built from the fits of an autofit aggregator.
+
+        Parameters
+        ----------
+        aggregator
+            Any autofit aggregator: ``Aggregator.from_directory(...)``,
+            ``Aggregator.from_database(...)``, or a queried / sliced one. None for a table of
+            ``add_json_column`` columns over ``rows`` only.
+        strict
+            If False (default) a user function that raises blanks that cell with a warning;
+            if True the error stops the table.
+        rows
+            Extra row keys, for rows that no fit makes (e.g. datasets kept as plain folders).
+        """
+        self._aggregator = aggregator
+        self.strict = strict
+        self._columns: List[Column] = []
+        self._extra_rows = [RowKey(row) for row in rows]
+        self._index = RowIndex(handles_from(aggregator) if aggregator is not None else ())
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_directory(
+        cls, directory: Union[str, os.PathLike], completed_only: bool = False, strict: bool = False
+    ) -> "AggregatorCSV":
+        """
+        A table over every fit below an autofit output folder, zipped fits included.
+
+        Zips are extracted into a temporary folder (removed when the table is garbage
+        collected), never beside themselves, so the output tree is left as it was.
+
+        Parameters
+        ----------
+        directory
+            The output root (the folder autofit writes ``path_prefix/...`` into).
+        completed_only
+            Leave out fits without a ``.completed`` file. By default they are kept, and their
+            cells are blank with a warning until they finish.
+        strict
+            See ``AggregatorCSV``.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``directory`` does not exist.
+        """
+        from autofit.aggregator.aggregator import Aggregator
+
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise FileNotFoundError(f"No output folder at {directory.resolve()}")
+        # autofit prints progress chatter to stdout, which would mix with a CSV piped there.
+        with contextlib.redirect_stdout(io.StringIO()):
+            aggregator = Aggregator.from_directory(
+                directory, completed_only=completed_only, unzip_temporary=True
+            )
+        table = cls(aggregator, strict=strict)
+        table._name_zipped_fits(directory)
+        return table
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[str]) -> "AggregatorCSV":
+        """
+        A table of the given row keys and no fits, for ``add_json_column`` columns over
+        results kept beside the datasets (``dataset/lens/{row}/result.json``).
+
+        Parameters
+        ----------
+        rows
+            The row keys, e.g. the dataset folder names.
+        """
+        return cls(None, rows=rows)
+
+    def _name_zipped_fits(self, root: Path):
+        """
+        Messages about a fit unzipped into a temporary folder name the zip's place in the
+        user's tree, not the temporary path.
+        """
+        from dataclasses import replace
+
+        renamed = []
+        for handle in self._index.handles:
+            temporary = getattr(handle.fit, "_temporary_directory", None)
+            if temporary is None:
+                renamed.append(handle)
+                continue
+            # autofit mirrors the tree inside its temporary folder: <relative>/<zip stem>.
+            relative = Path(handle.fit.directory).relative_to(temporary.path)
+            renamed.append(replace(handle, label=f"{root / relative}.zip"))
+        self._index.handles = renamed
+
+    # ------------------------------------------------------------------ columns
+
+    def _fits_of(self, folder: tuple) -> Iterator:
+        """
+        ``FitFiles`` of the fits a column with ``folder`` reads, in row order.
+        """
+        fits = self._index.fits_for(folder, files_for)
+        for key in sorted(fits):
+            yield files_for(fits[key])
+
+    def _add(self, column: Column) -> Column:
+        if column.uses_fit:
+            self._index.fits_for(column.folder, files_for)  # a folder that matches nothing fails here
+        self._columns.append(column)
+        return column
+
+    def add_column(
+        self,
+        name: str,
+        model_path: Optional[str] = None,
+        folder: Optional[str] = None,
+        use_max_lh_instance: bool = False,
+        error: Union[None, str, Sequence[str]] = None,
+        latent_func: Optional[Callable] = None,
+    ):
+        """
+        Add a column of a model parameter, a latent variable, or a function of the instance.
+
+        Parameters
+        ----------
+        name
+            The header.
+        model_path
+            A model parameter (``galaxies.lens.mass.einstein_radius``; any alias of a linked
+            prior) read from ``samples_summary.json``, or a latent variable read from
+            ``latent/latent_summary.json``.
+        folder
+            The end of the fits' location (``source_lp[1]``, ``vis/source_lp[1]``): what stays
+            above it is the row key. None: one row per fit.
+        use_max_lh_instance
+            The maximum likelihood sample instead of the median PDF sample (for ``model_path``
+            and for the instance given to ``latent_func``).
+        error
+            ``values_at_sigma_3``, ``errors_at_sigma_1``, ... or a list of them: two more
+            columns each, ``name_lower_3_sigma`` / ``name_upper_3_sigma`` (or
+            ``name_lower_error_3_sigma`` / ``name_upper_error_3_sigma``).
+        latent_func
+            Instead of ``model_path``: ``latent_func(instance)`` for the instance autofit builds
+            from the summary; a dict result makes one column per key (``name_key``).
+
+        Raises
+        ------
+        ModelPathError
+            No fit in the folder has ``model_path``; the message lists the closest paths.
+        FolderError
+            ``folder`` matches no fit; the message lists the folders there are.
+        ValueError
+            Neither or both of ``model_path`` and ``latent_func``, or an unknown ``error``.
+        """
+        if (model_path is None) == (latent_func is None):
+            raise ValueError(f"add_column({name!r}): give exactly one of model_path and latent_func")
+        if latent_func is not None:
+            if error is not None:
+                raise ValueError(
+                    f"add_column({name!r}): a latent_func has no errors; use "
+                    f"add_x3_columns_with_errors with a samples_func for error bars"
+                )
+            column = FuncColumn(name, latent_func, folder, use_max_lh_instance)
+            self._add(column)
+            column.prepare(self._fits_of(column.folder))
+            return
+        errors = [error] if isinstance(error, str) else list(error or [])
+        probe = ValueColumn(name, model_path, folder, use_max_lh_instance)
+        self._index.fits_for(probe.folder, files_for)
+        latent = kind_of_path(model_path, self._fits_of(probe.folder), probe.folder_text) == LATENT
+        value_class = LatentColumn if latent else ValueColumn
+        self._add(value_class(name, model_path, folder, use_max_lh_instance))
+        for kind in errors:
+            self._add(ErrorColumn(name, model_path, kind, folder, latent=latent))
+
+    def add_x3_columns_with_errors(
+        self, name: str, samples_func: Callable, folder: Optional[str] = None
+    ):
+        """
+        Add three columns, ``name``, ``name_lower`` and ``name_upper``, from
+        ``samples_func(samples) -> (median, lower, upper)``.
+
+        Parameters
+        ----------
+        name
+            The stem of the headers.
+        samples_func
+            Takes autofit's samples object of the fit (from ``samples.csv``).
+        folder
+            As in ``add_column``.
+        """
+        self._add(SamplesFuncColumn(name, samples_func, folder))
+
+    def add_info_column(self, name: str, key: str, folder: Optional[str] = None):
+        """
+        Add a column from the fit's ``info.json`` (the ``info`` dict passed to ``search.fit``).
+
+        Parameters
+        ----------
+        name
+            The header.
+        key
+            The key; dots reach into nested dicts (``survey.band``).
+        folder
+            As in ``add_column``.
+        """
+        self._add(JsonColumn(name, key, folder=folder))
+
+    def add_json_column(self, name: str, path: str, key: str):
+        """
+        Add a column from a JSON file found from the row key, e.g. results a pipeline wrote
+        beside its dataset.
+
+        Parameters
+        ----------
+        name
+            The header.
+        path
+            Relative to the working directory; ``{row}`` is the row key and ``{row.name}`` its
+            last part: ``dataset/lens/{row}/result.json``.
+        key
+            The key; dots reach into nested dicts.
+        """
+        self._add(JsonColumn(name, key, path=path))
+
+    # ------------------------------------------------------------------ autofit AggregateCSV drop-ins
+
+    def add_variable(self, argument: str, name: Optional[str] = None, value_types=None):
+        """
+        autofit ``AggregateCSV.add_variable``: the same headers and cells.
+
+        Parameters
+        ----------
+        argument
+            The model or latent path.
+        name
+            The header stem; default ``argument`` with ``_`` for ``.``.
+        value_types
+            autofit ``ValueType`` members: ``Median`` (header ``name``), ``MaxLogLikelihood``
+            (``name_max_lh``), ``ValuesAt1Sigma`` / ``ValuesAt3Sigma``
+            (``name_lower_1_sigma``, ``name_upper_1_sigma``, ...). Default: ``Median``.
+        """
+        from autofit.aggregator.summary.aggregate_csv.column import ValueType
+
+        value_types = set(value_types or (ValueType.Median,))
+        stem = name or argument.replace(".", "_")
+        errors = [
+            kind
+            for value_type, kind in (
+                (ValueType.ValuesAt1Sigma, "values_at_sigma_1"),
+                (ValueType.ValuesAt3Sigma, "values_at_sigma_3"),
+            )
+            if value_type in value_types
+        ]
+        if ValueType.Median in value_types:
+            self.add_column(stem, model_path=argument)
+        if ValueType.MaxLogLikelihood in value_types:
+            self.add_column(f"{stem}_max_lh", model_path=argument, use_max_lh_instance=True)
+        if errors:
+            before = len(self._columns)
+            self.add_column(stem, model_path=argument, error=errors)
+            # add_column put the value column first; only its error columns are wanted here.
+            del self._columns[before]
+
+    def add_computed_column(self, name: str, compute: Callable):
+        """
+        autofit ``AggregateCSV.add_computed_column``: ``compute(fit)`` for each fit object.
+        """
+        self._add(ComputedColumn(name, compute))
+
+    def add_label_column(self, name: str, values: list):
+        """
+        autofit ``AggregateCSV.add_label_column``: ``values[i]`` for the aggregator's i-th fit.
+
+        Raises
+        ------
+        ValueError
+            If there is not one value per fit.
+        """
+        if len(values) != len(self._index.handles):
+            raise ValueError(
+                f"add_label_column({name!r}): {len(values)} values for "
+                f"{len(self._index.handles)} fits"
+            )
+        self._add(LabelColumn(name, values))
+
+    # ------------------------------------------------------------------ output
+
+    @property
+    def headers(self) -> List[str]:
+        """
+        The CSV header row: the row key, then every column's headers.
+        """
+        return [KEY_HEADER] + [h for column in self._columns for h in column.headers()]
+
+    def _row_lists(self) -> Iterator[list]:
+        per_column: List[Optional[Dict]] = [
+            self._index.fits_for(column.folder, files_for) if column.uses_fit else None
+            for column in self._columns
+        ]
+        keys = set(self._extra_rows)
+        for fits in per_column:
+            if fits is not None:
+                keys.update(fits)
+        reported = set()
+        absent = {}
+        for key in sorted(keys):
+            row = RowContext(key)
+            files = {}
+            cells = [str(key)]
+            for column, fits in zip(self._columns, per_column):
+                fit = None
+                if fits is not None:
+                    handle = fits.get(key)
+                    if handle is None:
+                        cells.extend([None] * len(column.headers()))
+                        absent.setdefault(column.folder_text, {}).setdefault(key, []).append(
+                            column.name
+                        )
+                        continue
+                    fit = files.get(handle.index)
+                    if fit is None:
+                        fit = files[handle.index] = files_for(handle)
+                cells.extend(self._cells(column, fit, row, reported))
+            yield cells
+        for folder, by_key in absent.items():
+            keys_missing = list(by_key)
+            names = sorted({name for names in by_key.values() for name in names})
+            shown = ", ".join(map(repr, keys_missing[:10]))
+            more = f" and {len(keys_missing) - 10} more" if len(keys_missing) > 10 else ""
+            _warn(
+                f"folder {folder!r}: no fit for {len(keys_missing)} row(s): {shown}{more}; "
+                f"column(s) {', '.join(names)} left blank there"
+            )
+
+    def _cells(self, column: Column, fit, row: RowContext, reported: set) -> list:
+        blank = [None] * len(column.headers())
+        try:
+            return column.cells(fit, row)
+        except FitFileError as error:
+            # One message per missing file of a fit, however many columns need it.
+            if (error.fit, error.file) not in reported:
+                reported.add((error.fit, error.file))
+                hint = ""
+                if fit is not None and not fit.handle.is_complete:
+                    hint = " (the fit has no .completed file: still running, or stopped)"
+                _warn(f"{error}{hint}; blank cells in {column.describe()} and any other column needing it")
+            return blank
+        except PathNotInFitError as error:
+            _warn(f"{column.describe()}: {error}; cell left blank")
+            return blank
+        except ColumnFunctionError as error:
+            if self.strict:
+                raise
+            _warn(f"{error}; cell left blank (strict=True stops instead)")
+            return blank
+
+    def rows(self) -> Iterator[dict]:
+        """
+        The table one row at a time, as dicts from header to value (None for a blank cell).
+        """
+        headers = self.headers
+        for cells in self._row_lists():
+            yield dict(zip(headers, cells))
+
+    def save(self, path: Union[str, os.PathLike]) -> Path:
+        """
+        Write the table as CSV, atomically: a failure leaves any previous file untouched.
+
+        Floats are written with ``repr``, so each reads back equal to the value in the JSON.
+
+        Parameters
+        ----------
+        path
+            The CSV file.
+
+        Returns
+        -------
+        The path written.
+        """
+        return write_csv_atomically(path, self.headers, self._row_lists())
+
+    def to_dataframe(self):
+        """
+        The table as a pandas DataFrame (one row per row key, in key order).
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed.
+        """
+        try:
+            import pandas
+        except ImportError as error:
+            raise ImportError(
+                "AggregatorCSV.to_dataframe needs pandas: pip install pandas "
+                "(or pip install 'autofit-csv[test]')"
+            ) from error
+        return pandas.DataFrame(list(self._row_lists()), columns=self.headers)
+
+
+_PACKAGE_DIRECTORY = str(Path(__file__).parent)
+
+
+def _warn(message: str):
+    # Point the warning at the user's line (save(), rows(), ...), not at this package.
+    warnings.warn(message, AutofitCSVWarning, skip_file_prefixes=(_PACKAGE_DIRECTORY,))
