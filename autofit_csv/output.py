@@ -68,7 +68,8 @@ def write_csv_atomically(
         # mkstemp makes the file private (0600); give it the mode a plain open() would have.
         os.chmod(temporary, 0o666 & ~_umask())
         with os.fdopen(handle, "w", newline="") as file:
-            writer = csv.writer(file)
+            # Plain newlines, as pandas and numpy write them: friendlier to diff and grep.
+            writer = csv.writer(file, lineterminator="\n")
             writer.writerow(headers)
             for row in rows:
                 writer.writerow([cell_text(value) for value in row])

@@ -1,0 +1,56 @@
+import json
+import warnings
+
+import pytest
+
+from autofit_csv import AggregatorCSV
+from test_autofit_csv.conftest import build, read_json, table
+
+
+def test_info_column_with_dotted_key(tmp_path):
+    agg = build()
+    agg.add_info_column("band", key="survey.band", folder="source_lp[1]")
+    agg.add_info_column("id_str", key="id_str", folder="source_lp[1]")
+    agg.add_info_column("truth", key="einstein_radius_true", folder="source_lp[1]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = table(agg, tmp_path)
+    for key in ("vis/lens_001", "nir/lens_001", "vis/lens_003"):
+        info = read_json(f"{key}/source_lp[1]", "info")
+        assert rows[key]["band"] == info["survey"]["band"]
+        assert rows[key]["id_str"] == info["id_str"]
+        assert float(rows[key]["truth"]) == info["einstein_radius_true"]
+    assert rows["nir/lens_001"]["band"] == "nir"
+
+
+def test_json_file_found_from_row_key(tmp_path):
+    for name, value in (("a", 1.5), ("b", 2.25)):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        (tmp_path / "data" / name / "result.json").write_text(json.dumps({"x": {"y": value}}))
+    agg = AggregatorCSV.from_rows(["b", "a"])
+    agg.add_json_column("y", path=str(tmp_path / "data" / "{row}" / "result.json"), key="x.y")
+    rows = table(agg, tmp_path)
+    assert list(rows) == ["a", "b"]
+    assert rows["a"]["y"] == "1.5" and rows["b"]["y"] == "2.25"
+
+
+def test_json_template_with_row_name(tmp_path):
+    (tmp_path / "lens_001").mkdir()
+    (tmp_path / "lens_001" / "r.json").write_text('{"flag": true}')
+    agg = build()
+    agg.add_column("er", model_path="galaxies.lens.mass.einstein_radius", folder="source_lp[1]")
+    agg.add_json_column("flag", path=str(tmp_path / "{row.name}" / "r.json"), key="flag")
+    with pytest.warns(Warning, match="lens_002/r.json is missing"):
+        rows = table(agg, tmp_path)
+    assert rows["vis/lens_001"]["flag"] == "True"
+    assert rows["nir/lens_001"]["flag"] == "True"
+    assert rows["vis/lens_002"]["flag"] == ""
+    assert rows["vis/lens_002"]["er"] != ""
+
+
+def test_missing_key_warns_with_keys_there(tmp_path):
+    agg = build()
+    agg.add_info_column("nope", key="survey.colour", folder="source_lp[1]")
+    with pytest.warns(Warning, match=r"no key 'survey.colour'.*einstein_radius_true, id_str, survey"):
+        rows = table(agg, tmp_path)
+    assert rows["vis/lens_001"]["nope"] == ""

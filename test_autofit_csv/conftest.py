@@ -1,0 +1,117 @@
+"""
+Shared test fixtures: the real autofit output in ``fixtures/output`` and independent readers of
+its JSON (the json module only, never autofit_csv), so expected values never come from the code
+under test.
+"""
+import csv
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PYAUTO_SKIP_WORKSPACE_VERSION_CHECK", "1")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+OUTPUT = FIXTURES / "output"
+OUTPUT_RERUN = FIXTURES / "output_rerun"
+REFERENCE = FIXTURES / "reference"
+
+ER = "galaxies.lens.mass.einstein_radius"
+EINSTEIN_MASS = "galaxies.lens.mass.einstein_mass"
+
+
+def fit_folder(location: str, root: Path = OUTPUT) -> Path:
+    """
+    The identifier folder of the single unzipped fit at ``location``.
+    """
+    (folder,) = [p for p in (root / location).iterdir() if p.is_dir()]
+    return folder
+
+
+def read_json(location: str, name: str, root: Path = OUTPUT) -> dict:
+    with open(fit_folder(location, root) / "files" / f"{name}.json") as file:
+        return json.load(file)
+
+
+def sample_value(location: str, path: str, section="median_pdf_sample", latent=False):
+    """
+    A value of a sample section, read with the json module.
+    """
+    raw = read_json(location, "latent/latent_summary" if latent else "samples_summary")
+    return raw["arguments"][section]["arguments"]["kwargs"]["arguments"][path]
+
+
+def interval(location: str, path: str, section: str, latent=False):
+    raw = read_json(location, "latent/latent_summary" if latent else "samples_summary")
+    return tuple(raw["arguments"][section]["arguments"][path]["values"])
+
+
+def samples_column(location: str, path: str):
+    """
+    One parameter's column of a fit's samples.csv, read with the csv module and numpy.
+    """
+    import numpy as np
+
+    with open(fit_folder(location) / "files" / "samples.csv", newline="") as file:
+        rows = list(csv.reader(file))
+    header = [h.strip() for h in rows[0]]
+    return np.array([float(r[header.index(path)]) for r in rows[1:]])
+
+
+def read_csv(path) -> list:
+    """
+    A CSV as a list of dicts of strings, read with the csv module.
+    """
+    with open(path, newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def as_float(text: str):
+    return None if text == "" else float(text)
+
+
+@pytest.fixture
+def output_copy(tmp_path) -> Path:
+    """
+    A private copy of the fixture output, for tests that change it or that let autofit unzip
+    beside the zip.
+    """
+    target = tmp_path / "output"
+    shutil.copytree(OUTPUT, target)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def _work_in_tmp(tmp_path, monkeypatch):
+    # autofit reads ./config and may write ./output: keep both away from the repository.
+    monkeypatch.chdir(tmp_path)
+
+
+def read_zipped_json(location: str, name: str, root: Path = OUTPUT) -> dict:
+    """
+    A JSON file of the fit kept only as a zip at ``location``.
+    """
+    import zipfile
+
+    (zip_path,) = list((root / location).glob("*.zip"))
+    with zipfile.ZipFile(zip_path) as archive:
+        return json.loads(archive.read(f"files/{name}.json"))
+
+
+def build(root=OUTPUT, **kwargs):
+    """
+    ``AggregatorCSV.from_directory`` on a fixture tree.
+    """
+    from autofit_csv import AggregatorCSV
+
+    return AggregatorCSV.from_directory(root, **kwargs)
+
+
+def table(agg, tmp_path, name="table.csv") -> dict:
+    """
+    Save ``agg`` and read it back as {row key: {header: text}}.
+    """
+    path = agg.save(tmp_path / name)
+    return {row["row"]: row for row in read_csv(path)}
