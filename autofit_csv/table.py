@@ -7,9 +7,8 @@ fills which row, the loaders read files, ``output`` writes the CSV.
 import contextlib
 import io
 import os
-import warnings
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Union
 
 from autofit_csv.columns import (
     Column,
@@ -19,16 +18,10 @@ from autofit_csv.columns import (
     JsonColumn,
     LabelColumn,
     LatentColumn,
-    RowContext,
     SamplesFuncColumn,
     ValueColumn,
 )
-from autofit_csv.errors import (
-    AutofitCSVWarning,
-    ColumnFunctionError,
-    FitFileError,
-    PathNotInFitError,
-)
+from autofit_csv.builder import RowBuilder
 from autofit_csv.loaders import files_for, handles_from
 from autofit_csv.output import write_csv_atomically
 from autofit_csv.path_lookup import LATENT, kind_of_path
@@ -39,7 +32,14 @@ KEY_HEADER = "row"
 
 
 class AggregatorCSV:
-    def __init__(self, aggregator=None, strict: bool = False, rows: Iterable[str] = ()):
+    def __init__(
+        self,
+        aggregator=None,
+        strict: bool = False,
+        rows: Iterable[str] = (),
+        processes: int = 1,
+        progress: Optional[bool] = None,
+    ):
         """
         A table with one row per dataset, built from the fits of an autofit aggregator.
 
@@ -54,9 +54,19 @@ class AggregatorCSV:
             if True the error stops the table.
         rows
             Extra row keys, for rows that no fit makes (e.g. datasets kept as plain folders).
+        processes
+            Worker processes that read fits in parallel while saving (output identical to 1).
+            Folder output only: database fits are read in this process.
+        progress
+            A progress bar on stderr while rows are built: None (default) shows one when stderr
+            is a terminal, False never, True always.
         """
+        if processes < 1:
+            raise ValueError(f"processes={processes} must be at least 1")
         self._aggregator = aggregator
         self.strict = strict
+        self.processes = processes
+        self.progress = progress
         self._columns: List[Column] = []
         self._extra_rows = [RowKey(row) for row in rows]
         self._index = RowIndex(handles_from(aggregator) if aggregator is not None else ())
@@ -65,7 +75,12 @@ class AggregatorCSV:
 
     @classmethod
     def from_directory(
-        cls, directory: Union[str, os.PathLike], completed_only: bool = False, strict: bool = False
+        cls,
+        directory: Union[str, os.PathLike],
+        completed_only: bool = False,
+        strict: bool = False,
+        processes: int = 1,
+        progress: Optional[bool] = None,
     ) -> "AggregatorCSV":
         """
         A table over every fit below an autofit output folder, zipped fits included.
@@ -80,7 +95,7 @@ class AggregatorCSV:
         completed_only
             Leave out fits without a ``.completed`` file. By default they are kept, and their
             cells are blank with a warning until they finish.
-        strict
+        strict, processes, progress
             See ``AggregatorCSV``.
 
         Raises
@@ -98,7 +113,7 @@ class AggregatorCSV:
             aggregator = Aggregator.from_directory(
                 directory, completed_only=completed_only, unzip_temporary=True
             )
-        table = cls(aggregator, strict=strict)
+        table = cls(aggregator, strict=strict, processes=processes, progress=progress)
         table._name_zipped_fits(directory)
         return table
 
@@ -334,66 +349,8 @@ class AggregatorCSV:
         return [KEY_HEADER] + [h for column in self._columns for h in column.headers()]
 
     def _row_lists(self) -> Iterator[list]:
-        per_column: List[Optional[Dict]] = [
-            self._index.fits_for(column.folder, files_for) if column.uses_fit else None
-            for column in self._columns
-        ]
-        keys = set(self._extra_rows)
-        for fits in per_column:
-            if fits is not None:
-                keys.update(fits)
-        reported = set()
-        absent = {}
-        for key in sorted(keys):
-            row = RowContext(key)
-            files = {}
-            cells = [str(key)]
-            for column, fits in zip(self._columns, per_column):
-                fit = None
-                if fits is not None:
-                    handle = fits.get(key)
-                    if handle is None:
-                        cells.extend([None] * len(column.headers()))
-                        absent.setdefault(column.folder_text, {}).setdefault(key, []).append(
-                            column.name
-                        )
-                        continue
-                    fit = files.get(handle.index)
-                    if fit is None:
-                        fit = files[handle.index] = files_for(handle)
-                cells.extend(self._cells(column, fit, row, reported))
-            yield cells
-        for folder, by_key in absent.items():
-            keys_missing = list(by_key)
-            names = sorted({name for names in by_key.values() for name in names})
-            shown = ", ".join(map(repr, keys_missing[:10]))
-            more = f" and {len(keys_missing) - 10} more" if len(keys_missing) > 10 else ""
-            _warn(
-                f"folder {folder!r}: no fit for {len(keys_missing)} row(s): {shown}{more}; "
-                f"column(s) {', '.join(names)} left blank there"
-            )
-
-    def _cells(self, column: Column, fit, row: RowContext, reported: set) -> list:
-        blank = [None] * len(column.headers())
-        try:
-            return column.cells(fit, row)
-        except FitFileError as error:
-            # One message per missing file of a fit, however many columns need it.
-            if (error.fit, error.file) not in reported:
-                reported.add((error.fit, error.file))
-                hint = ""
-                if fit is not None and not fit.handle.is_complete:
-                    hint = " (the fit has no .completed file: still running, or stopped)"
-                _warn(f"{error}{hint}; blank cells in {column.describe()} and any other column needing it")
-            return blank
-        except PathNotInFitError as error:
-            _warn(f"{column.describe()}: {error}; cell left blank")
-            return blank
-        except ColumnFunctionError as error:
-            if self.strict:
-                raise
-            _warn(f"{error}; cell left blank (strict=True stops instead)")
-            return blank
+        builder = RowBuilder(self._columns, self._index, self._extra_rows, self.strict)
+        return builder.rows(processes=self.processes, progress=self.progress)
 
     def rows(self) -> Iterator[dict]:
         """
@@ -439,9 +396,3 @@ class AggregatorCSV:
         return pandas.DataFrame(list(self._row_lists()), columns=self.headers)
 
 
-_PACKAGE_DIRECTORY = str(Path(__file__).parent)
-
-
-def _warn(message: str):
-    # Point the warning at the user's line (save(), rows(), ...), not at this package.
-    warnings.warn(message, AutofitCSVWarning, skip_file_prefixes=(_PACKAGE_DIRECTORY,))

@@ -1,0 +1,66 @@
+import warnings
+
+import pytest
+
+from autofit_csv import ColumnFunctionError
+from test_autofit_csv.conftest import EINSTEIN_MASS, ER, build
+
+
+def define(agg):
+    agg.add_column("er", model_path=ER, folder="source_lp[1]", error="values_at_sigma_3")
+    agg.add_column("mass", model_path=EINSTEIN_MASS, folder="source_pix[2]")
+    agg.add_column("x2", latent_func=lambda i: 2 * i.galaxies.lens.mass.einstein_radius, folder="source_lp[1]")
+    agg.add_info_column("band", key="survey.band", folder="source_lp[1]")
+    return agg
+
+
+def saved(tmp_path, name, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = define(build(**kwargs)).save(tmp_path / name)
+    return path.read_bytes(), [str(w.message) for w in caught]
+
+
+def test_two_processes_write_the_same_bytes_and_warnings(tmp_path):
+    serial, serial_warnings = saved(tmp_path, "one.csv", processes=1)
+    parallel, parallel_warnings = saved(tmp_path, "two.csv", processes=2)
+    assert parallel == serial
+    assert parallel_warnings == serial_warnings
+    assert any("lens_004" in m for m in parallel_warnings)
+
+
+def test_strict_error_crosses_the_process_boundary(tmp_path):
+    agg = build(strict=True, processes=2)
+
+    def fail(instance):
+        raise RuntimeError("bad fit")
+
+    agg.add_column("f", latent_func=fail, folder="source_lp[1]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ColumnFunctionError, match="column 'f'.*bad fit"):
+            agg.save(tmp_path / "t.csv")
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_progress_bar_on_request(tmp_path, capsys):
+    agg = build(progress=True)
+    agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        agg.save(tmp_path / "t.csv")
+    assert "AggregatorCSV" in capsys.readouterr().err
+
+
+def test_no_progress_bar_off_a_terminal(tmp_path, capsys):
+    agg = build()
+    agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        agg.save(tmp_path / "t.csv")
+    assert capsys.readouterr().err == ""
+
+
+def test_processes_must_be_positive():
+    with pytest.raises(ValueError, match="processes=0"):
+        build(processes=0)
