@@ -31,6 +31,35 @@ from autofit_csv.rows import RowIndex, RowKey
 KEY_HEADER = "row"
 
 
+def database_url(filename_or_url: Union[str, os.PathLike]) -> str:
+    """
+    What autofit's ``open_database`` should be given for a database file or URL.
+
+    A file path becomes absolute (autofit would otherwise look for a relative ``.sqlite`` name
+    in its output folder) and must exist (autofit would otherwise create an empty database).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the database file does not exist.
+    """
+    target = os.fspath(filename_or_url)
+    if "://" in target:
+        if not target.startswith("sqlite:"):
+            return target
+        path = Path(target.split(":///", 1)[-1])
+    else:
+        path = Path(target).expanduser()
+    path = path.resolve()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No database file at {path}. AggregatorCSV.from_database reads an existing autofit "
+            f"database; build one with autofit's Aggregator.from_database(...).add_directory(...)."
+        )
+    # autofit opens a "*.sqlite" name as a file and anything else as a URL.
+    return str(path) if path.suffix == ".sqlite" else f"sqlite:///{path}"
+
+
 class AggregatorCSV:
     def __init__(
         self,
@@ -116,6 +145,43 @@ class AggregatorCSV:
         table = cls(aggregator, strict=strict, processes=processes, progress=progress)
         table._name_zipped_fits(directory)
         return table
+
+    @classmethod
+    def from_database(
+        cls,
+        filename_or_url: Union[str, os.PathLike],
+        completed_only: bool = False,
+        strict: bool = False,
+        progress: Optional[bool] = None,
+    ) -> "AggregatorCSV":
+        """
+        A table over the fits of an autofit database: a SQLite file or any SQLAlchemy URL
+        (``postgresql://user@host/db``, ``postgresql+psycopg://...``).
+
+        Unlike ``Aggregator.from_database``, a relative file name is resolved against the working
+        directory (not autofit's output folder), and a file that does not exist is an error
+        rather than a new empty database.
+
+        Parameters
+        ----------
+        filename_or_url
+            ``results.sqlite`` (any file path), ``sqlite:///...`` or another SQLAlchemy URL.
+        completed_only
+            Leave out fits autofit did not mark complete.
+        strict, progress
+            See ``AggregatorCSV``.
+
+        Raises
+        ------
+        FileNotFoundError
+            If a database file does not exist.
+        """
+        from autofit.database.aggregator.aggregator import Aggregator
+
+        url = database_url(filename_or_url)
+        with contextlib.redirect_stdout(io.StringIO()):
+            aggregator = Aggregator.from_database(url, completed_only=completed_only)
+        return cls(aggregator, strict=strict, progress=progress)
 
     @classmethod
     def from_rows(cls, rows: Iterable[str]) -> "AggregatorCSV":

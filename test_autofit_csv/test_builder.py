@@ -10,7 +10,7 @@ def define(agg):
     agg.add_column("er", model_path=ER, folder="source_lp[1]", error="values_at_sigma_3")
     agg.add_column("mass", model_path=EINSTEIN_MASS, folder="source_pix[2]")
     agg.add_column("x2", latent_func=lambda i: 2 * i.galaxies.lens.mass.einstein_radius, folder="source_lp[1]")
-    agg.add_info_column("band", key="survey.band", folder="source_lp[1]")
+    agg.add_info_column("band", key="band", folder="source_lp[1]")
     return agg
 
 

@@ -22,7 +22,7 @@ def test_missing_directory():
 def make():
     agg = build()
     agg.add_column("er", model_path=ER, folder="source_lp[1]")
-    agg.add_info_column("band", key="survey.band", folder="source_lp[1]")
+    agg.add_info_column("band", key="band", folder="source_lp[1]")
     return agg
 
 

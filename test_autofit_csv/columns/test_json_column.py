@@ -4,12 +4,12 @@ import warnings
 import pytest
 
 from autofit_csv import AggregatorCSV
-from test_autofit_csv.conftest import build, read_json, table
+from test_autofit_csv.conftest import OUTPUT_RERUN, build, read_json, table
 
 
-def test_info_column_with_dotted_key(tmp_path):
+def test_info_column(tmp_path):
     agg = build()
-    agg.add_info_column("band", key="survey.band", folder="source_lp[1]")
+    agg.add_info_column("band", key="band", folder="source_lp[1]")
     agg.add_info_column("id_str", key="id_str", folder="source_lp[1]")
     agg.add_info_column("truth", key="einstein_radius_true", folder="source_lp[1]")
     with warnings.catch_warnings():
@@ -17,10 +17,22 @@ def test_info_column_with_dotted_key(tmp_path):
         rows = table(agg, tmp_path)
     for key in ("vis/lens_001", "nir/lens_001", "vis/lens_003"):
         info = read_json(f"{key}/source_lp[1]", "info")
-        assert rows[key]["band"] == info["survey"]["band"]
+        assert rows[key]["band"] == info["band"]
         assert rows[key]["id_str"] == info["id_str"]
         assert float(rows[key]["truth"]) == info["einstein_radius_true"]
     assert rows["nir/lens_001"]["band"] == "nir"
+
+
+def test_info_column_with_dotted_key_into_nested_info(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the rerun warning
+        agg = build(OUTPUT_RERUN)
+        agg.add_info_column("band", key="survey.band", folder="source_lp[1]")
+        agg.add_info_column("field", key="survey.field", folder="source_lp[1]")
+        rows = table(agg, tmp_path)
+    info = json.loads(next((OUTPUT_RERUN / "vis/lens_001/source_lp[1]").glob("*/files/info.json")).read_text())
+    assert rows["vis/lens_001"]["band"] == info["survey"]["band"] == "vis"
+    assert rows["vis/lens_001"]["field"] == info["survey"]["field"]
 
 
 def test_json_file_found_from_row_key(tmp_path):
@@ -51,6 +63,6 @@ def test_json_template_with_row_name(tmp_path):
 def test_missing_key_warns_with_keys_there(tmp_path):
     agg = build()
     agg.add_info_column("nope", key="survey.colour", folder="source_lp[1]")
-    with pytest.warns(Warning, match=r"no key 'survey.colour'.*einstein_radius_true, id_str, survey"):
+    with pytest.warns(Warning, match=r"no key 'survey.colour'.*band, einstein_radius_true, id_str"):
         rows = table(agg, tmp_path)
     assert rows["vis/lens_001"]["nope"] == ""
