@@ -23,6 +23,7 @@ from autofit_csv.columns import (
 )
 from autofit_csv.builder import RowBuilder
 from autofit_csv.loaders import files_for, handles_from
+from autofit_csv.loaders.database import end_read_transaction
 from autofit_csv.output import write_csv_atomically
 from autofit_csv.path_lookup import LATENT, kind_of_path
 from autofit_csv.rows import RowIndex, RowKey
@@ -99,6 +100,7 @@ class AggregatorCSV:
         self._columns: List[Column] = []
         self._extra_rows = [RowKey(row) for row in rows]
         self._index = RowIndex(handles_from(aggregator) if aggregator is not None else ())
+        end_read_transaction(aggregator)
 
     # ------------------------------------------------------------------ construction
 
@@ -416,7 +418,10 @@ class AggregatorCSV:
 
     def _row_lists(self) -> Iterator[list]:
         builder = RowBuilder(self._columns, self._index, self._extra_rows, self.strict)
-        return builder.rows(processes=self.processes, progress=self.progress)
+        try:
+            yield from builder.rows(processes=self.processes, progress=self.progress)
+        finally:
+            end_read_transaction(self._aggregator)
 
     def rows(self) -> Iterator[dict]:
         """

@@ -115,3 +115,137 @@ def table(agg, tmp_path, name="table.csv") -> dict:
     """
     path = agg.save(tmp_path / name)
     return {row["row"]: row for row in read_csv(path)}
+
+
+# ---------------------------------------------------------------------- database backends
+
+POSTGRES_URL_VARIABLE = "AUTOFIT_CSV_POSTGRES_URL"
+POSTGRES_HOW = (
+    f"set {POSTGRES_URL_VARIABLE} to a PostgreSQL URL to run them, e.g. "
+    f"`source .ci/postgres.sh && postgres_start` (as .ci/run does)"
+)
+
+
+def scrape_into(url_or_file: str, output: Path):
+    """
+    Fill an autofit database from an output folder with autofit's own scraper (not our code).
+    """
+    import contextlib
+    import io
+
+    from autofit.database.aggregator.aggregator import Aggregator
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        database = Aggregator.from_database(url_or_file)
+        database.add_directory(str(output))
+        database.session.commit()
+        database.session.close()
+
+
+def prepare_empty_database(url: str):
+    """
+    Give an empty PostgreSQL database autofit's schema, as autofit does for a new SQLite file.
+
+    autofit opens any URL as an existing database and migrates it; on an empty PostgreSQL
+    database its migration fails (it expects SQLite's error for the missing revision table).
+    """
+    import sqlalchemy
+    from autofit.database.migration.steps import migrator
+    from autofit.database.model import Base
+    from autofit.database.model.instance import Value
+
+    # autofit stores bools in a float column; SQLite takes them, PostgreSQL refuses them.
+    @sqlalchemy.event.listens_for(Value, "before_insert")
+    def _bool_as_float(mapper, connection, target):
+        if isinstance(target.value, bool):
+            target.value = float(target.value)
+
+    engine = sqlalchemy.create_engine(url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("CREATE TABLE revision (revision_id VARCHAR PRIMARY KEY)"))
+        connection.execute(
+            sqlalchemy.text("INSERT INTO revision (revision_id) VALUES (:id)"),
+            {"id": migrator.latest_revision.id},
+        )
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_file(tmp_path_factory) -> Path:
+    """
+    A SQLite database built from a copy of the fixture output by autofit's scraper.
+    """
+    root = tmp_path_factory.mktemp("sqlite")
+    shutil.copytree(OUTPUT, root / "output")
+    path = root / "results.sqlite"
+    scrape_into(str(path), root / "output")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory) -> str:
+    """
+    The test PostgreSQL database, emptied and filled from the fixture output; skips (saying how
+    to start a server) where none is configured.
+    """
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        if os.environ.get("AUTOFIT_CSV_REQUIRE_POSTGRES"):
+            pytest.fail(f"AUTOFIT_CSV_REQUIRE_POSTGRES is set but {POSTGRES_URL_VARIABLE} is not")
+        pytest.skip(f"PostgreSQL tests need a server: {POSTGRES_HOW}")
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sqlalchemy.text("CREATE SCHEMA public"))
+    engine.dispose()
+    prepare_empty_database(url)
+    root = tmp_path_factory.mktemp("postgres")
+    shutil.copytree(OUTPUT, root / "output")
+    scrape_into(url, root / "output")
+    return url
+
+
+BACKENDS = ["folder", "sqlite", "postgres"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make(backend, request):
+    """
+    Makes an ``AggregatorCSV`` over the fixture output held by ``backend``: the folder itself,
+    a SQLite file or a PostgreSQL database scraped from it.
+    """
+    from autofit_csv import AggregatorCSV
+
+    if backend == "folder":
+        return lambda **kwargs: AggregatorCSV.from_directory(OUTPUT, **kwargs)
+    source = request.getfixturevalue("sqlite_file" if backend == "sqlite" else "postgres_url")
+    return lambda **kwargs: AggregatorCSV.from_database(source, **kwargs)
+
+
+_postgres_outcomes = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def pytest_runtest_logreport(report):
+    if "postgres" not in report.nodeid:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _postgres_outcomes[report.outcome] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    """
+    Say how many tests ran against the real PostgreSQL server, so a CI log shows it.
+    """
+    counts = _postgres_outcomes
+    terminalreporter.write_line(
+        f"PostgreSQL backend tests: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped"
+    )

@@ -13,8 +13,8 @@ def messages(record) -> list:
     return [str(w.message) for w in record]
 
 
-def test_unknown_model_path_names_path_folder_and_closest_paths():
-    agg = build()
+def test_unknown_model_path_names_path_folder_and_closest_paths(make):
+    agg = make()
     with pytest.raises(ModelPathError) as info:
         agg.add_column("er", model_path="galaxies.lens.mass.einstien_radius", folder="source_lp[1]")
     message = str(info.value)
@@ -24,26 +24,25 @@ def test_unknown_model_path_names_path_folder_and_closest_paths():
     assert "Closest latent paths: galaxies.lens.mass.einstein_mass" in message
 
 
-def test_unknown_path_with_no_close_latent_match_says_so():
+def test_unknown_path_with_no_close_latent_match_says_so(make):
     with pytest.raises(ModelPathError, match="No close latent paths"):
-        build().add_column("x", model_path="galaxies.source.bulge.intensityy", folder="source_pix[2]")
+        make().add_column("x", model_path="galaxies.source.bulge.intensityy", folder="source_pix[2]")
 
 
-def test_folder_matching_no_fit_is_an_error():
+def test_folder_matching_no_fit_is_an_error(make):
     with pytest.raises(FolderError, match="matches no fit"):
-        build().add_column("er", model_path=ER, folder="source_lp[3]")
+        make().add_column("er", model_path=ER, folder="source_lp[3]")
 
 
-def test_fit_still_running_blank_row_with_warning(tmp_path):
-    agg = build()
+def test_fit_still_running_blank_row_with_warning(make, tmp_path):
+    agg = make()
     agg.add_column("er", model_path=ER, folder="source_lp[1]")
     with pytest.warns(Warning) as record:
         rows = table(agg, tmp_path)
     assert rows["vis/lens_004"]["er"] == ""
     assert rows["vis/lens_001"]["er"] != ""
-    folder = str(fit_folder("vis/lens_004/source_lp[1]"))
     assert any(
-        folder in m and "files/samples_summary.json is missing" in m and ".completed" in m
+        "vis/lens_004/source_lp[1]" in m and "files/samples_summary.json" in m and ".completed" in m
         for m in messages(record)
     )
 
@@ -81,8 +80,8 @@ def test_unreadable_json_names_fit_and_file(output_copy, tmp_path, damage):
     )
 
 
-def test_missing_file_warned_once_per_fit(tmp_path):
-    agg = build()
+def test_missing_file_warned_once_per_fit(make, tmp_path):
+    agg = make()
     for name in ("a", "b", "c"):
         agg.add_column(name, model_path=ER, folder="source_lp[1]")
     with pytest.warns(Warning) as record:
@@ -91,8 +90,8 @@ def test_missing_file_warned_once_per_fit(tmp_path):
     assert len(about_lens_004) == 1
 
 
-def test_row_without_a_fit_in_one_folder_is_said_once(tmp_path):
-    agg = build()
+def test_row_without_a_fit_in_one_folder_is_said_once(make, tmp_path):
+    agg = make()
     agg.add_column("er", model_path=ER, folder="source_pix[2]", error="values_at_sigma_3")
     agg.add_column("lp", model_path=ER, folder="source_lp[1]")
     with pytest.warns(Warning) as record:
@@ -103,10 +102,10 @@ def test_row_without_a_fit_in_one_folder_is_said_once(tmp_path):
     assert "'source_pix[2]'" in absent[0] and "'nir/lens_001'" in absent[0] and "2 row(s)" in absent[0]
 
 
-def test_path_in_some_fits_only(tmp_path):
+def test_path_in_some_fits_only(make, tmp_path):
     # Only the nir fit models lens light.
     path = "galaxies.lens.bulge.intensity"
-    agg = build()
+    agg = make()
     agg.add_column("lens_light", model_path=path, folder="source_lp[1]")
     with pytest.warns(Warning) as record:
         rows = table(agg, tmp_path)

@@ -57,3 +57,22 @@ class DatabaseFitFiles(FitFiles):
         if getattr(samples, "model", None) is None:
             samples.model = model
         return samples
+
+
+def end_read_transaction(aggregator):
+    """
+    End the database transaction reading opened, keeping the loaded fits usable.
+
+    A SQLite reader holds a lock for as long as its transaction is open, and autofit writes to
+    the database (its migration) whenever one is opened: an idle table would block the next
+    ``from_database`` on the same file. Committing with ``expire_on_commit`` off ends the
+    transaction without making every loaded fit reload.
+    """
+    from sqlalchemy.orm import Session
+
+    # A folder aggregator answers any attribute with a query predicate, hence the type check.
+    session = getattr(aggregator, "session", None)
+    if not isinstance(session, Session):
+        return
+    session.expire_on_commit = False
+    session.commit()

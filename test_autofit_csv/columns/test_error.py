@@ -2,7 +2,7 @@ import warnings
 
 import pytest
 
-from test_autofit_csv.conftest import ER, build, interval, read_json, table
+from test_autofit_csv.conftest import ER, interval, read_json, table
 
 LOCATION = "vis/lens_001/source_lp[1]"
 
@@ -16,8 +16,8 @@ LOCATION = "vis/lens_001/source_lp[1]"
         ("errors_at_sigma_1", "er_lower_error_1_sigma", "er_upper_error_1_sigma"),
     ],
 )
-def test_interval_headers_and_cells(tmp_path, error, lower, upper):
-    agg = build()
+def test_interval_headers_and_cells(make, tmp_path, error, lower, upper):
+    agg = make()
     agg.add_column("er", model_path=ER, folder="source_lp[1]", error=error)
     assert agg.headers == ["row", "er", lower, upper]
     with warnings.catch_warnings():
@@ -28,8 +28,8 @@ def test_interval_headers_and_cells(tmp_path, error, lower, upper):
     assert float(row[upper]) == expected_upper
 
 
-def test_error_list_gives_pairs_in_order(tmp_path):
-    agg = build()
+def test_error_list_gives_pairs_in_order(make, tmp_path):
+    agg = make()
     agg.add_column(
         "er", model_path=ER, folder="source_lp[1]", error=["values_at_sigma_3", "errors_at_sigma_1"]
     )
@@ -43,14 +43,14 @@ def test_error_list_gives_pairs_in_order(tmp_path):
     ]
 
 
-def test_interval_of_linked_prior_read_through_its_alias(tmp_path):
+def test_interval_of_linked_prior_read_through_its_alias(make, tmp_path):
     # values_at_sigma_3 may write the linked centre under the other path than the samples do.
     raw = read_json(LOCATION, "samples_summary")["arguments"]
     section = raw["values_at_sigma_3"]["arguments"]
     lens, source = "galaxies.lens.mass.centre.centre_0", "galaxies.source.bulge.centre.centre_0"
     written = lens if lens in section else source
     expected = tuple(section[written]["values"])
-    agg = build()
+    agg = make()
     agg.add_column("c_lens", model_path=lens, folder="source_lp[1]", error="values_at_sigma_3")
     agg.add_column("c_source", model_path=source, folder="source_lp[1]", error="values_at_sigma_3")
     with warnings.catch_warnings():
@@ -60,7 +60,7 @@ def test_interval_of_linked_prior_read_through_its_alias(tmp_path):
         assert (float(row[f"{name}_lower_3_sigma"]), float(row[f"{name}_upper_3_sigma"])) == expected
 
 
-def test_unknown_error_kind_is_refused():
-    agg = build()
+def test_unknown_error_kind_is_refused(make):
+    agg = make()
     with pytest.raises(ValueError, match="values_at_sigma_2.*values_at_sigma_1"):
         agg.add_column("er", model_path=ER, folder="source_lp[1]", error="values_at_sigma_2")

@@ -3,7 +3,7 @@ import warnings
 import pytest
 
 from autofit_csv import ColumnFunctionError
-from test_autofit_csv.conftest import ER, build, sample_value, table
+from test_autofit_csv.conftest import ER, sample_value, table
 
 
 def double_einstein_radius(instance):
@@ -14,8 +14,8 @@ def double_einstein_radius(instance):
     "use_max_lh_instance, section",
     [(True, "max_log_likelihood_sample"), (False, "median_pdf_sample")],
 )
-def test_function_of_instance(tmp_path, use_max_lh_instance, section):
-    agg = build()
+def test_function_of_instance(make, tmp_path, use_max_lh_instance, section):
+    agg = make()
     agg.add_column(
         "er_x2",
         latent_func=double_einstein_radius,
@@ -30,8 +30,8 @@ def test_function_of_instance(tmp_path, use_max_lh_instance, section):
         assert float(rows[key]["er_x2"]) == expected
 
 
-def test_instance_sees_linked_prior_at_both_paths(tmp_path):
-    agg = build()
+def test_instance_sees_linked_prior_at_both_paths(make, tmp_path):
+    agg = make()
     agg.add_column(
         "same",
         latent_func=lambda i: i.galaxies.lens.mass.centre[0] == i.galaxies.source.bulge.centre[0],
@@ -42,8 +42,8 @@ def test_instance_sees_linked_prior_at_both_paths(tmp_path):
         assert table(agg, tmp_path)["vis/lens_001"]["same"] == "True"
 
 
-def test_dict_result_spreads_into_columns(tmp_path):
-    agg = build()
+def test_dict_result_spreads_into_columns(make, tmp_path):
+    agg = make()
     agg.add_column(
         "lens",
         latent_func=lambda i: {
@@ -66,8 +66,8 @@ def failing(instance):
     return 1.0
 
 
-def test_raising_function_blanks_cell_and_warns_with_column_and_fit(tmp_path):
-    agg = build()
+def test_raising_function_blanks_cell_and_warns_with_column_and_fit(make, tmp_path):
+    agg = make()
     agg.add_column("f", latent_func=failing, folder="source_lp[1]")
     agg.add_column("er", model_path=ER, folder="source_lp[1]")
     with pytest.warns(Warning) as record:
@@ -91,8 +91,8 @@ def test_raising_function_blanks_cell_and_warns_with_column_and_fit(tmp_path):
         assert rows[key]["f"] == "1.0"
 
 
-def test_strict_stops_with_context(tmp_path):
-    agg = build(strict=True)
+def test_strict_stops_with_context(make, tmp_path):
+    agg = make(strict=True)
     agg.add_column("f", latent_func=failing, folder="source_lp[1]")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -7,8 +7,8 @@ from autofit_csv import AggregatorCSV
 from test_autofit_csv.conftest import OUTPUT_RERUN, build, read_json, table
 
 
-def test_info_column(tmp_path):
-    agg = build()
+def test_info_column(make, tmp_path):
+    agg = make()
     agg.add_info_column("band", key="band", folder="source_lp[1]")
     agg.add_info_column("id_str", key="id_str", folder="source_lp[1]")
     agg.add_info_column("truth", key="einstein_radius_true", folder="source_lp[1]")
@@ -46,10 +46,10 @@ def test_json_file_found_from_row_key(tmp_path):
     assert rows["a"]["y"] == "1.5" and rows["b"]["y"] == "2.25"
 
 
-def test_json_template_with_row_name(tmp_path):
+def test_json_template_with_row_name(make, tmp_path):
     (tmp_path / "lens_001").mkdir()
     (tmp_path / "lens_001" / "r.json").write_text('{"flag": true}')
-    agg = build()
+    agg = make()
     agg.add_column("er", model_path="galaxies.lens.mass.einstein_radius", folder="source_lp[1]")
     agg.add_json_column("flag", path=str(tmp_path / "{row.name}" / "r.json"), key="flag")
     with pytest.warns(Warning, match="lens_002/r.json is missing"):
@@ -60,8 +60,8 @@ def test_json_template_with_row_name(tmp_path):
     assert rows["vis/lens_002"]["er"] != ""
 
 
-def test_missing_key_warns_with_keys_there(tmp_path):
-    agg = build()
+def test_missing_key_warns_with_keys_there(make, tmp_path):
+    agg = make()
     agg.add_info_column("nope", key="survey.colour", folder="source_lp[1]")
     with pytest.warns(Warning, match=r"no key 'survey.colour'.*band, einstein_radius_true, id_str"):
         rows = table(agg, tmp_path)

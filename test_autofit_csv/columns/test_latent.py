@@ -1,11 +1,11 @@
 import warnings
 
 from autofit_csv.columns import LatentColumn, ValueColumn
-from test_autofit_csv.conftest import EINSTEIN_MASS, ER, build, interval, sample_value, table
+from test_autofit_csv.conftest import EINSTEIN_MASS, ER, interval, sample_value, table
 
 
-def test_latent_path_is_read_from_latent_summary(tmp_path):
-    agg = build()
+def test_latent_path_is_read_from_latent_summary(make, tmp_path):
+    agg = make()
     agg.add_column("einstein_mass", model_path=EINSTEIN_MASS, folder="source_lp[1]", error="values_at_sigma_3")
     agg.add_column("er", model_path=ER, folder="source_lp[1]")
     assert isinstance(agg._columns[0], LatentColumn)
@@ -21,8 +21,8 @@ def test_latent_path_is_read_from_latent_summary(tmp_path):
         assert float(rows[key]["einstein_mass_upper_3_sigma"]) == upper
 
 
-def test_latent_max_likelihood(tmp_path):
-    agg = build()
+def test_latent_max_likelihood(make, tmp_path):
+    agg = make()
     agg.add_column("m", model_path=EINSTEIN_MASS, folder="source_lp[1]", use_max_lh_instance=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -4,7 +4,6 @@ import pytest
 
 from test_autofit_csv.conftest import (
     ER,
-    build,
     read_json,
     read_zipped_json,
     sample_value,
@@ -15,8 +14,8 @@ COMPLETE_LP = ["vis/lens_001", "vis/lens_002", "vis/lens_003", "nir/lens_001"]
 
 
 @pytest.fixture
-def agg():
-    return build()
+def agg(make):
+    return make()
 
 
 def test_median_pdf_values_match_every_summary(agg, tmp_path):

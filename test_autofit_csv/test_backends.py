@@ -1,0 +1,88 @@
+"""
+One table definition, three backends: the fixture folder, a SQLite file and a PostgreSQL
+database scraped from it by autofit. The CSV bytes must be identical.
+"""
+import contextlib
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+from autofit_csv import AggregatorCSV
+from test_autofit_csv.conftest import EINSTEIN_MASS, ER, OUTPUT, read_csv
+
+
+def quantiles(samples):
+    values = samples.values_for_path(tuple(ER.split(".")))
+    return tuple(np.quantile(values, [0.5, 0.00135, 0.99865]))
+
+
+def define(agg):
+    agg.add_column("er", model_path=ER, folder="source_lp[1]", error=["values_at_sigma_3", "errors_at_sigma_1"])
+    agg.add_column("er_max_lh", model_path=ER, folder="source_lp[1]", use_max_lh_instance=True)
+    agg.add_column("centre", model_path="galaxies.source.bulge.centre.centre_0", folder="source_pix[2]",
+                   error="values_at_sigma_3")
+    agg.add_column("mass", model_path=EINSTEIN_MASS, folder="source_pix[2]", error="values_at_sigma_1")
+    agg.add_column("x2", latent_func=lambda i: 2 * i.galaxies.lens.mass.einstein_radius,
+                   folder="source_lp[1]", use_max_lh_instance=True)
+    agg.add_x3_columns_with_errors("er_q", samples_func=quantiles, folder="source_pix[2]")
+    agg.add_info_column("id_str", key="id_str", folder="source_lp[1]")
+    agg.add_info_column("band", key="band", folder="source_lp[1]")
+    return agg
+
+
+def saved_bytes(agg, path) -> bytes:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return define(agg).save(path).read_bytes()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_database_csv_is_byte_identical_to_folder_csv(database, request, tmp_path):
+    source = request.getfixturevalue("sqlite_file" if database == "sqlite" else "postgres_url")
+    from_folder = saved_bytes(AggregatorCSV.from_directory(OUTPUT), tmp_path / "folder.csv")
+    from_database = saved_bytes(AggregatorCSV.from_database(source), tmp_path / "database.csv")
+    assert from_database == from_folder
+    rows = read_csv(tmp_path / "database.csv")
+    assert [row["row"] for row in rows] == [
+        "nir/lens_001", "vis/lens_001", "vis/lens_002", "vis/lens_003", "vis/lens_004"
+    ]
+    assert all(row["er"] for row in rows[:4])
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_queried_aggregator_gives_only_matching_rows(database, request, tmp_path):
+    from autofit.database.aggregator.aggregator import Aggregator
+
+    source = request.getfixturevalue("sqlite_file" if database == "sqlite" else "postgres_url")
+    with contextlib.redirect_stdout(io.StringIO()):
+        everything = Aggregator.from_database(str(source))
+    by_name = everything.query(everything.search.name == "source_pix[2]")
+    agg = AggregatorCSV(by_name)
+    agg.add_column("er", model_path=ER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = [row["row"] for row in agg.rows()]
+    assert rows == ["vis/lens_001/source_pix[2]", "vis/lens_002/source_pix[2]", "vis/lens_003/source_pix[2]"]
+
+    by_tag = everything.query(everything.search.unique_tag == "lens_001")
+    agg = AggregatorCSV(by_tag)
+    agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    rows = [row["row"] for row in agg.rows()]
+    assert rows == ["nir/lens_001", "vis/lens_001"]
+
+
+def test_missing_database_file_is_an_error_not_a_new_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=f"No database file at {tmp_path}/results.sqlite"):
+        AggregatorCSV.from_database("results.sqlite")
+    with pytest.raises(FileNotFoundError):
+        AggregatorCSV.from_database(f"sqlite:///{tmp_path}/other.db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_relative_database_file_is_read_from_working_directory(sqlite_file, monkeypatch):
+    monkeypatch.chdir(sqlite_file.parent)
+    agg = AggregatorCSV.from_database(sqlite_file.name)
+    assert len(agg._index.handles) == 8
