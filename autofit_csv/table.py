@@ -69,6 +69,7 @@ class AggregatorCSV:
         rows: Iterable[str] = (),
         processes: int = 1,
         progress: Optional[bool] = None,
+        root: Union[None, str, os.PathLike] = None,
     ):
         """
         A table with one row per dataset, built from the fits of an autofit aggregator.
@@ -90,6 +91,10 @@ class AggregatorCSV:
         progress
             A progress bar on stderr while rows are built: None (default) shows one when stderr
             is a terminal, False never, True always.
+        root
+            For a folder aggregator: the folder it scanned. Fits' locations are then read from
+            their folders rather than from one ``search.json`` each (``from_directory`` passes
+            it).
         """
         if processes < 1:
             raise ValueError(f"processes={processes} must be at least 1")
@@ -99,7 +104,10 @@ class AggregatorCSV:
         self.progress = progress
         self._columns: List[Column] = []
         self._extra_rows = [RowKey(row) for row in rows]
-        self._index = RowIndex(handles_from(aggregator) if aggregator is not None else ())
+        handles = []
+        if aggregator is not None:
+            handles = handles_from(aggregator, Path(root) if root else None)
+        self._index = RowIndex(handles)
         end_read_transaction(aggregator)
 
     # ------------------------------------------------------------------ construction
@@ -144,9 +152,9 @@ class AggregatorCSV:
             aggregator = Aggregator.from_directory(
                 directory, completed_only=completed_only, unzip_temporary=True
             )
-        table = cls(aggregator, strict=strict, processes=processes, progress=progress)
-        table._name_zipped_fits(directory)
-        return table
+        return cls(
+            aggregator, strict=strict, processes=processes, progress=progress, root=directory
+        )
 
     @classmethod
     def from_database(
@@ -197,24 +205,6 @@ class AggregatorCSV:
             The row keys, e.g. the dataset folder names.
         """
         return cls(None, rows=rows)
-
-    def _name_zipped_fits(self, root: Path):
-        """
-        Messages about a fit unzipped into a temporary folder name the zip's place in the
-        user's tree, not the temporary path.
-        """
-        from dataclasses import replace
-
-        renamed = []
-        for handle in self._index.handles:
-            temporary = getattr(handle.fit, "_temporary_directory", None)
-            if temporary is None:
-                renamed.append(handle)
-                continue
-            # autofit mirrors the tree inside its temporary folder: <relative>/<zip stem>.
-            relative = Path(handle.fit.directory).relative_to(temporary.path)
-            renamed.append(replace(handle, label=f"{root / relative}.zip"))
-        self._index.handles = renamed
 
     # ------------------------------------------------------------------ columns
 

@@ -5,7 +5,7 @@ import pytest
 
 from autofit_csv import FolderError
 from autofit_csv.rows import RowKey, key_for
-from test_autofit_csv.conftest import ER, OUTPUT_RERUN, build, table
+from test_autofit_csv.conftest import ER, OUTPUT, OUTPUT_RERUN, build, table
 
 
 def test_key_is_everything_above_the_folder():
@@ -88,3 +88,39 @@ def test_rerun_keeps_higher_likelihood_and_says_so(tmp_path):
     (message,) = [str(w.message) for w in record if "share the location" in str(w.message)]
     assert str(best) in message and str(other) in message
     assert f"Kept {best}" in message
+
+
+def locations(agg) -> list:
+    return sorted(handle.location for handle in agg._index.handles)
+
+
+def test_locations_from_folders_match_search_json():
+    from autofit.aggregator.aggregator import Aggregator
+    from autofit_csv import AggregatorCSV
+
+    from_folders = build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_search_json = AggregatorCSV(Aggregator.from_directory(OUTPUT, unzip_temporary=True))
+    assert locations(from_folders) == locations(from_search_json)
+    assert "vis/lens_002/source_pix[2]" in locations(from_folders)  # the zipped fit
+
+
+def test_subfolder_root_keeps_whole_locations():
+    agg = build(OUTPUT / "vis")
+    assert "vis/lens_001/source_lp[1]" in locations(agg)
+    assert all(location.startswith("vis/") for location in locations(agg))
+
+
+def test_folders_renamed_by_hand_fall_back_to_search_json(output_copy):
+    (output_copy / "vis").rename(output_copy / "renamed")
+    agg = build(output_copy)
+    assert "vis/lens_001/source_lp[1]" in locations(agg)
+    assert not any(location.startswith("renamed") for location in locations(agg))
+
+
+def test_zipped_fit_is_named_by_its_zip_in_messages(tmp_path):
+    agg = build()
+    (handle,) = [h for h in agg._index.handles if h.location == "vis/lens_002/source_pix[2]"]
+    assert handle.label.startswith(str(OUTPUT / "vis/lens_002/source_pix[2]"))
+    assert handle.label.endswith(".zip")

@@ -4,7 +4,7 @@ What every column reads of a fit, whatever holds the fit.
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, List, Optional
 
 from autofit_csv.errors import FitFileError, UnreadableFileError
 from autofit_csv.model_paths import ModelPaths
@@ -243,15 +243,25 @@ def join_location(path_prefix, unique_tag, name) -> str:
     return "/".join(parts)
 
 
-def handles_from(aggregator: Iterable) -> Iterator[FitHandle]:
+def handles_from(aggregator: Iterable, root=None) -> List[FitHandle]:
     """
     A ``FitHandle`` for every fit of an autofit aggregator, folder- or database-backed.
+
+    Parameters
+    ----------
+    aggregator
+        Any autofit aggregator.
+    root
+        The folder a folder aggregator scanned, if known: locations then come from the fits'
+        folders instead of one ``search.json`` read per fit.
     """
     from autofit_csv.loaders.database import database_handle
-    from autofit_csv.loaders.directory import directory_handle
+    from autofit_csv.loaders.directory import directory_handle, directory_handles
 
-    for index, fit in enumerate(aggregator):
-        if hasattr(fit, "directory"):
-            yield directory_handle(fit, index)
-        else:
-            yield database_handle(fit, index)
+    fits = list(aggregator)
+    if root is not None and all(hasattr(fit, "directory") for fit in fits):
+        return directory_handles(fits, root)
+    return [
+        directory_handle(fit, index) if hasattr(fit, "directory") else database_handle(fit, index)
+        for index, fit in enumerate(fits)
+    ]

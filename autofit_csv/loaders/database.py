@@ -68,11 +68,10 @@ def end_read_transaction(aggregator):
     ``from_database`` on the same file. Committing with ``expire_on_commit`` off ends the
     transaction without making every loaded fit reload.
     """
-    from sqlalchemy.orm import Session
-
-    # A folder aggregator answers any attribute with a query predicate, hence the type check.
-    session = getattr(aggregator, "session", None)
-    if not isinstance(session, Session):
+    # vars(), not getattr(): a folder aggregator answers any attribute with a query predicate.
+    # Nor an isinstance check: importing SQLAlchemy costs a folder table 0.2 s.
+    session = vars(aggregator).get("session") if aggregator is not None else None
+    if session is None or not callable(getattr(session, "commit", None)):
         return
     session.expire_on_commit = False
     session.commit()

@@ -2,7 +2,10 @@
 A fit kept as an output folder (``<location>/<identifier>/files/...``), zipped or not.
 """
 import csv
+import os
+import re
 from pathlib import Path
+from typing import Iterable, List, Optional, Tuple
 
 from autofit_csv.errors import FitFileError, MissingFileError, UnreadableFileError
 from autofit_csv.loaders.base import (
@@ -14,29 +17,130 @@ from autofit_csv.loaders.base import (
 )
 
 
-def directory_handle(search_output, index: int) -> FitHandle:
+#: autofit's identifier folder name: the md5 hex digest of the search and model.
+IDENTIFIER_FOLDER = re.compile(r"[0-9a-f]{32}")
+
+
+def directory_handle(search_output, index: int, label: Optional[str] = None) -> FitHandle:
     """
-    The handle of one autofit ``SearchOutput``; reads only its small ``search.json``.
+    The handle of one autofit ``SearchOutput``, its location read from its ``search.json``.
     """
     directory = Path(search_output.directory)
-    label = str(directory)
+    return FitHandle(
+        fit=search_output,
+        location=_location_from_search(search_output),
+        index=index,
+        label=label or str(directory),
+        is_complete=(directory / ".completed").exists(),
+    )
+
+
+def _location_from_search(search_output) -> str:
+    directory = Path(search_output.directory)
     try:
-        raw = read_json_file(directory / "files" / "search.json", label, "files/search.json")
+        raw = read_json_file(directory / "files" / "search.json", str(directory), "search.json")
         location = location_from_search_json(raw)
     except FitFileError:
         location = None
     if location is None:
-        # Output written before search.json carried the paths: ask autofit.
-        location = join_location(
-            search_output.path_prefix, search_output.unique_tag, search_output.name
+        # Output written before search.json carried the paths: ask autofit, else the folders.
+        try:
+            location = join_location(
+                search_output.path_prefix, search_output.unique_tag, search_output.name
+            )
+        except AttributeError:
+            location = "/".join(_parts_below(directory, directory.parent.parent))
+    return location
+
+
+def directory_handles(search_outputs: Iterable, root: Path) -> List[FitHandle]:
+    """
+    Handles of the fits autofit found below ``root``, their locations read from their folders.
+
+    autofit writes a fit to ``<output root>/<path_prefix>/<unique_tag>/<name>/<identifier>``,
+    so the folders below ``root`` are the location, less whatever part of it lies above
+    ``root`` when the user pointed at a subfolder. That part is learnt from the ``search.json``
+    of three fits (first, middle, last); if their folders disagree with their ``search.json``
+    (folders moved or renamed by hand) every fit's ``search.json`` is read instead. This saves
+    reading one file per fit, a quarter of the work of a table of medians.
+
+    Parameters
+    ----------
+    search_outputs
+        autofit's ``SearchOutput`` objects, in the aggregator's order.
+    root
+        The folder autofit's ``Aggregator.from_directory`` scanned.
+    """
+    outputs = list(search_outputs)
+    # String work, not pathlib: for 10,000 fits PurePath.relative_to alone costs a second.
+    prefix = os.path.join(str(root), "")
+    placed = [_placement(output, root, prefix) for output in outputs]
+    above = _part_above_root(outputs, placed)
+    handles = []
+    for index, (output, (parts, label)) in enumerate(zip(outputs, placed)):
+        if above is None:
+            handles.append(directory_handle(output, index, label))
+            continue
+        handles.append(
+            FitHandle(
+                fit=output,
+                location="/".join(above + parts),
+                index=index,
+                label=label,
+                is_complete=os.path.exists(os.path.join(str(output.directory), ".completed")),
+            )
         )
-    return FitHandle(
-        fit=search_output,
-        location=location,
-        index=index,
-        label=label,
-        is_complete=(directory / ".completed").exists(),
-    )
+    return handles
+
+
+def _placement(search_output, root: Path, prefix: str) -> Tuple[List[str], str]:
+    """
+    The location parts of a fit below ``root`` (``prefix`` is ``root`` with a trailing
+    separator) and the label messages give it.
+
+    A zipped fit is unzipped by autofit into a temporary folder that mirrors the tree; its
+    label is the zip's place in the user's tree, not the temporary path.
+    """
+    directory = str(search_output.directory)
+    temporary = getattr(search_output, "_temporary_directory", None)
+    if temporary is not None:
+        relative = Path(directory).relative_to(temporary.path)
+        return _location_parts(relative.parts), f"{root / relative}.zip"
+    if directory.startswith(prefix):
+        parts = directory[len(prefix):].split(os.sep)
+    else:
+        parts = _parts_below(Path(directory), root)
+    return _location_parts(parts), directory
+
+
+def _parts_below(directory: Path, root: Path) -> tuple:
+    try:
+        return directory.relative_to(root).parts
+    except ValueError:
+        return directory.parts[-1:]
+
+
+def _location_parts(parts) -> List[str]:
+    parts = list(parts)
+    if parts and IDENTIFIER_FOLDER.fullmatch(parts[-1]):
+        parts = parts[:-1]
+    return parts
+
+
+def _part_above_root(outputs: list, placed: list) -> Optional[List[str]]:
+    if not outputs:
+        return []
+    above = None
+    for index in sorted({0, len(outputs) // 2, len(outputs) - 1}):
+        location = _location_from_search(outputs[index]).split("/")
+        parts = placed[index][0]
+        if len(location) < len(parts) or location[len(location) - len(parts):] != parts:
+            return None
+        here = location[: len(location) - len(parts)]
+        if above is not None and here != above:
+            return None
+        above = here
+    return above
 
 
 class DirectoryFitFiles(FitFiles):
