@@ -42,6 +42,14 @@ def folder_parts(folder: Optional[str]) -> tuple:
     return parts
 
 
+def location_under(location: str, path_prefix: str) -> bool:
+    """
+    Whether ``location`` starts with the whole folders of ``path_prefix``.
+    """
+    prefix = folder_parts(path_prefix)
+    return tuple(location.split("/")[: len(prefix)]) == prefix
+
+
 def key_for(location: str, folder: tuple) -> Optional[RowKey]:
     """
     The row key of a fit at ``location`` for a column with ``folder``, or None if the folder

@@ -26,7 +26,7 @@ from autofit_csv.loaders import files_for, handles_from
 from autofit_csv.loaders.database import end_read_transaction
 from autofit_csv.output import write_csv_atomically
 from autofit_csv.path_lookup import LATENT, kind_of_path
-from autofit_csv.rows import RowIndex, RowKey
+from autofit_csv.rows import RowIndex, RowKey, location_under
 
 #: The header of the first CSV column, which holds the row key.
 KEY_HEADER = "row"
@@ -70,6 +70,7 @@ class AggregatorCSV:
         processes: int = 1,
         progress: Optional[bool] = None,
         root: Union[None, str, os.PathLike] = None,
+        path_prefix: Optional[str] = None,
     ):
         """
         A table with one row per dataset, built from the fits of an autofit aggregator.
@@ -95,6 +96,10 @@ class AggregatorCSV:
             For a folder aggregator: the folder it scanned. Fits' locations are then read from
             their folders rather than from one ``search.json`` each (``from_directory`` passes
             it).
+        path_prefix
+            Keep only fits whose location starts with these whole folders (``"vis"``,
+            ``"survey/vis"``). Works on every backend; autofit's database does not store the
+            path prefix, so ``agg.search.path_prefix == ...`` queries find nothing there.
         """
         if processes < 1:
             raise ValueError(f"processes={processes} must be at least 1")
@@ -107,6 +112,8 @@ class AggregatorCSV:
         handles = []
         if aggregator is not None:
             handles = handles_from(aggregator, Path(root) if root else None)
+        if path_prefix:
+            handles = [h for h in handles if location_under(h.location, path_prefix)]
         self._index = RowIndex(handles)
         end_read_transaction(aggregator)
 
@@ -120,6 +127,7 @@ class AggregatorCSV:
         strict: bool = False,
         processes: int = 1,
         progress: Optional[bool] = None,
+        path_prefix: Optional[str] = None,
     ) -> "AggregatorCSV":
         """
         A table over every fit below an autofit output folder, zipped fits included.
@@ -134,7 +142,7 @@ class AggregatorCSV:
         completed_only
             Leave out fits without a ``.completed`` file. By default they are kept, and their
             cells are blank with a warning until they finish.
-        strict, processes, progress
+        strict, processes, progress, path_prefix
             See ``AggregatorCSV``.
 
         Raises
@@ -153,7 +161,12 @@ class AggregatorCSV:
                 directory, completed_only=completed_only, unzip_temporary=True
             )
         return cls(
-            aggregator, strict=strict, processes=processes, progress=progress, root=directory
+            aggregator,
+            strict=strict,
+            processes=processes,
+            progress=progress,
+            root=directory,
+            path_prefix=path_prefix,
         )
 
     @classmethod
@@ -163,6 +176,7 @@ class AggregatorCSV:
         completed_only: bool = False,
         strict: bool = False,
         progress: Optional[bool] = None,
+        path_prefix: Optional[str] = None,
     ) -> "AggregatorCSV":
         """
         A table over the fits of an autofit database: a SQLite file or any SQLAlchemy URL
@@ -178,7 +192,7 @@ class AggregatorCSV:
             ``results.sqlite`` (any file path), ``sqlite:///...`` or another SQLAlchemy URL.
         completed_only
             Leave out fits autofit did not mark complete.
-        strict, progress
+        strict, progress, path_prefix
             See ``AggregatorCSV``.
 
         Raises
@@ -191,7 +205,7 @@ class AggregatorCSV:
         url = database_url(filename_or_url)
         with contextlib.redirect_stdout(io.StringIO()):
             aggregator = Aggregator.from_database(url, completed_only=completed_only)
-        return cls(aggregator, strict=strict, progress=progress)
+        return cls(aggregator, strict=strict, progress=progress, path_prefix=path_prefix)
 
     @classmethod
     def from_rows(cls, rows: Iterable[str]) -> "AggregatorCSV":

@@ -86,3 +86,14 @@ def test_relative_database_file_is_read_from_working_directory(sqlite_file, monk
     monkeypatch.chdir(sqlite_file.parent)
     agg = AggregatorCSV.from_database(sqlite_file.name)
     assert len(agg._index.handles) == 8
+
+
+def test_path_prefix_keeps_only_fits_below_it(make, tmp_path):
+    agg = make(path_prefix="nir")
+    agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    assert [row["row"] for row in agg.rows()] == ["nir/lens_001"]
+    agg = make(path_prefix="vis/lens_003")
+    agg.add_column("er", model_path=ER)
+    assert [row["row"] for row in agg.rows()] == ["vis/lens_003/source_lp[1]", "vis/lens_003/source_pix[2]"]
+    agg = make(path_prefix="vi")  # whole folders only
+    assert agg._index.handles == []
