@@ -220,6 +220,24 @@ class AggregatorCSV:
         """
         return cls(None, rows=rows)
 
+    def close(self):
+        """
+        Release what the table holds open: a database session, or the temporary folder zipped
+        fits were unzipped into. Both are also released when the table is garbage collected.
+        """
+        session = vars(self._aggregator).get("session") if self._aggregator is not None else None
+        if session is not None and callable(getattr(session, "close", None)):
+            session.close()
+            session.bind.dispose()
+        elif callable(vars(type(self._aggregator)).get("close")):
+            self._aggregator.close()
+
+    def __enter__(self) -> "AggregatorCSV":
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
     # ------------------------------------------------------------------ columns
 
     def _fits_of(self, folder: tuple) -> Iterator:

@@ -92,3 +92,20 @@ def test_add_column_argument_errors():
         agg.add_column("x", latent_func=lambda i: 1, folder="source_lp[1]", error="values_at_sigma_3")
     with pytest.raises(ValueError, match="2 values for 8 fits"):
         agg.add_label_column("x", [1, 2])
+
+
+def test_close_releases_unzipped_fits(tmp_path):
+    with build() as agg:
+        (zipped,) = [h for h in agg._index.handles if h.label.endswith(".zip")]
+        unzipped = zipped.fit.directory
+        assert unzipped.exists()
+    assert not unzipped.exists()
+
+
+def test_close_releases_database_session(sqlite_file):
+    with AggregatorCSV.from_database(sqlite_file) as agg:
+        agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    # A closed table's file can be opened (and migrated) again at once.
+    again = AggregatorCSV.from_database(sqlite_file)
+    assert len(again._index.handles) == 8
+    again.close()
