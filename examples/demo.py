@@ -6,6 +6,7 @@ Three datasets, two searches each (``source_lp[1]``, ``source_pix[2]``), written
 
     make demo        (or: .venv/bin/python examples/demo.py)
 """
+import contextlib
 import logging
 import os
 import sys
@@ -95,7 +96,9 @@ def main():
     # autofit's per-fit logging would bury the table.
     logging.disable(logging.INFO)
     warnings.simplefilter("default")
-    run_fits()
+    # The fits' own chatter goes to stderr: stdout carries only the table.
+    with contextlib.redirect_stdout(sys.stderr):
+        run_fits()
     print(build_table(), end="")
     print(f"(written to {OUTPUT / 'result.csv'})", file=sys.stderr)
 
