@@ -19,6 +19,7 @@ from autofit_csv.errors import (
     PathNotInFitError,
 )
 from autofit_csv.loaders import files_for
+from autofit_csv.output import cell_text
 from autofit_csv.rows import RowIndex, RowKey
 
 _PACKAGE_DIRECTORY = str(Path(__file__).parent)
@@ -67,10 +68,11 @@ class RowBuilder:
 
     # ------------------------------------------------------------------ one chunk of rows
 
-    def build(self, keys: List[RowKey], absent: dict) -> Iterator[list]:
+    def build(self, keys: List[RowKey], absent: dict, as_text: bool = False) -> Iterator[list]:
         """
         The rows of ``keys``, in order. Rows lacking a fit in some column's folder are noted in
         ``absent`` (folder -> key -> column names) for one summary warning at the end.
+        ``as_text`` gives each cell as its CSV text.
         """
         reported = set()
         for key in keys:
@@ -91,7 +93,7 @@ class RowBuilder:
                     if fit is None:
                         fit = files[handle.index] = files_for(handle)
                 cells.extend(self._cells(column, fit, row, reported))
-            yield cells
+            yield [cell_text(cell) for cell in cells] if as_text else cells
 
     def _cells(self, column: Column, fit, row: RowContext, reported: set) -> list:
         blank = [None] * len(column.headers())
@@ -120,7 +122,9 @@ class RowBuilder:
 
     # ------------------------------------------------------------------ the whole table
 
-    def rows(self, processes: int = 1, progress: Optional[bool] = None) -> Iterator[list]:
+    def rows(
+        self, processes: int = 1, progress: Optional[bool] = None, as_text: bool = False
+    ) -> Iterator[list]:
         """
         Every row, in key order.
 
@@ -130,12 +134,14 @@ class RowBuilder:
             Worker processes reading fits in parallel (1: in this process).
         progress
             Show a progress bar on stderr; None shows one when stderr is a terminal.
+        as_text
+            Give each cell as its CSV text (done in the workers, when there are some).
         """
         absent = {}
         if processes > 1 and len(self.keys) > 1 and _can_fork():
-            produced = self._parallel(processes, absent)
+            produced = self._parallel(processes, absent, as_text)
         else:
-            produced = self.build(self.keys, absent)
+            produced = self.build(self.keys, absent, as_text)
         if progress is None:
             progress = sys.stderr.isatty()
         if progress:
@@ -145,12 +151,12 @@ class RowBuilder:
         yield from produced
         self._warn_absent(absent)
 
-    def _parallel(self, processes: int, absent: dict) -> Iterator[list]:
+    def _parallel(self, processes: int, absent: dict, as_text: bool) -> Iterator[list]:
         global _BUILDER
         size = max(1, min(500, len(self.keys) // (processes * 8)))
         chunks = [self.keys[i : i + size] for i in range(0, len(self.keys), size)]
         # Forked workers inherit the columns (user functions need not be picklable).
-        _BUILDER = self
+        _BUILDER = (self, as_text)
         context = multiprocessing.get_context("fork")
         try:
             with context.Pool(processes) as pool:
@@ -176,7 +182,8 @@ class RowBuilder:
             )
 
 
-_BUILDER: Optional[RowBuilder] = None
+#: What forked workers build from: (the builder, whether cells are wanted as text).
+_BUILDER: Optional[tuple] = None
 
 
 def _can_fork() -> bool:
@@ -194,6 +201,7 @@ def _build_chunk(keys: List[RowKey]):
     absent = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AutofitCSVWarning)
-        rows = list(_BUILDER.build(keys, absent))
+        builder, as_text = _BUILDER
+        rows = list(builder.build(keys, absent, as_text))
     messages = [str(w.message) for w in caught if issubclass(w.category, AutofitCSVWarning)]
     return rows, messages, absent

@@ -26,8 +26,14 @@ def cell_text(value) -> str:
     -------
     The text to write.
     """
+    # Exact-type checks first: the numbers ABC checks below are slow, and almost every cell is
+    # a plain float.
+    if type(value) is float:
+        return repr(value)
     if value is None:
         return ""
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, numbers.Integral):
@@ -53,7 +59,8 @@ def write_csv_atomically(
     headers
         The header row.
     rows
-        Lists of cell values, written as they are produced (they need not fit in memory).
+        Lists of cell values, written as they are produced (they need not fit in memory);
+        strings are written as they are, so cells may come already as CSV text.
 
     Returns
     -------

@@ -24,6 +24,7 @@ from autofit_csv.columns import (
 from autofit_csv.builder import RowBuilder
 from autofit_csv.loaders import files_for, handles_from
 from autofit_csv.loaders.database import end_read_transaction
+from autofit_csv.loaders.discovery import find_fits
 from autofit_csv.output import write_csv_atomically
 from autofit_csv.path_lookup import LATENT, kind_of_path
 from autofit_csv.rows import RowIndex, RowKey, location_under
@@ -132,8 +133,10 @@ class AggregatorCSV:
         """
         A table over every fit below an autofit output folder, zipped fits included.
 
-        Zips are extracted into a temporary folder (removed when the table is garbage
-        collected), never beside themselves, so the output tree is left as it was.
+        Fits are found as autofit's ``Aggregator.from_directory`` finds them (a folder with
+        ``files/search.json``), as autofit ``SearchOutput`` objects. Zips are extracted into a
+        temporary folder (removed by ``close()`` or when the table is garbage collected), never
+        beside themselves, so the output tree is left as it was.
 
         Parameters
         ----------
@@ -150,16 +153,10 @@ class AggregatorCSV:
         FileNotFoundError
             If ``directory`` does not exist.
         """
-        from autofit.aggregator.aggregator import Aggregator
-
         directory = Path(directory)
         if not directory.is_dir():
             raise FileNotFoundError(f"No output folder at {directory.resolve()}")
-        # autofit prints progress chatter to stdout, which would mix with a CSV piped there.
-        with contextlib.redirect_stdout(io.StringIO()):
-            aggregator = Aggregator.from_directory(
-                directory, completed_only=completed_only, unzip_temporary=True
-            )
+        aggregator = find_fits(directory, completed_only=completed_only, processes=processes)
         return cls(
             aggregator,
             strict=strict,
@@ -438,10 +435,12 @@ class AggregatorCSV:
         """
         return [KEY_HEADER] + [h for column in self._columns for h in column.headers()]
 
-    def _row_lists(self) -> Iterator[list]:
+    def _row_lists(self, as_text: bool = False) -> Iterator[list]:
         builder = RowBuilder(self._columns, self._index, self._extra_rows, self.strict)
         try:
-            yield from builder.rows(processes=self.processes, progress=self.progress)
+            yield from builder.rows(
+                processes=self.processes, progress=self.progress, as_text=as_text
+            )
         finally:
             end_read_transaction(self._aggregator)
 
@@ -468,7 +467,7 @@ class AggregatorCSV:
         -------
         The path written.
         """
-        return write_csv_atomically(path, self.headers, self._row_lists())
+        return write_csv_atomically(path, self.headers, self._row_lists(as_text=True))
 
     def to_dataframe(self):
         """

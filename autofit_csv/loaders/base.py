@@ -2,6 +2,7 @@
 What every column reads of a fit, whatever holds the fit.
 """
 import json
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional
@@ -31,15 +32,22 @@ class FitHandle:
         The fit's position in the aggregator (``add_label_column`` pairs values by it).
     label
         How messages name the fit: its folder, or its database id and location.
-    is_complete
-        Whether autofit marked the fit as finished.
+    completed
+        Whether autofit marked the fit as finished; None to look for a folder's
+        ``.completed`` file when first asked (most tables never ask).
     """
 
     fit: Any
     location: str
     index: int
     label: str
-    is_complete: bool
+    completed: Optional[bool] = None
+
+    @property
+    def is_complete(self) -> bool:
+        if self.completed is not None:
+            return self.completed
+        return os.path.exists(os.path.join(str(self.fit.directory), ".completed"))
 
 
 class FitFiles(ABC):

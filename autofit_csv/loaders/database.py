@@ -28,7 +28,7 @@ def database_handle(fit, index: int) -> FitHandle:
         location=location,
         index=index,
         label=f"database fit {fit.id} ({location})",
-        is_complete=bool(fit.is_complete),
+        completed=bool(fit.is_complete),
     )
 
 

@@ -31,7 +31,6 @@ def directory_handle(search_output, index: int, label: Optional[str] = None) -> 
         location=_location_from_search(search_output),
         index=index,
         label=label or str(directory),
-        is_complete=(directory / ".completed").exists(),
     )
 
 
@@ -87,7 +86,6 @@ def directory_handles(search_outputs: Iterable, root: Path) -> List[FitHandle]:
                 location="/".join(above + parts),
                 index=index,
                 label=label,
-                is_complete=os.path.exists(os.path.join(str(output.directory), ".completed")),
             )
         )
     return handles
@@ -153,9 +151,9 @@ class DirectoryFitFiles(FitFiles):
         return Path(self.handle.fit.directory) / "files"
 
     def _read_json(self, name: str) -> dict:
-        return read_json_file(
-            self.files_path / f"{name}.json", self.label, f"files/{name}.json"
-        )
+        # A string path: pathlib's joins cost more than the read for small files.
+        path = f"{self.handle.fit.directory}{os.sep}files{os.sep}{name}.json"
+        return read_json_file(path, self.label, f"files/{name}.json")
 
     def _read_samples(self, model):
         from autonerves.class_path import get_class
