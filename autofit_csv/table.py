@@ -23,7 +23,11 @@ from autofit_csv.columns import (
 )
 from autofit_csv.builder import RowBuilder
 from autofit_csv.loaders import files_for, handles_from
-from autofit_csv.loaders.database import end_read_transaction
+from autofit_csv.loaders.database import (
+    database_url,
+    end_read_transaction,
+    warn_of_identifier_collisions,
+)
 from autofit_csv.loaders.discovery import find_fits
 from autofit_csv.output import write_csv_atomically
 from autofit_csv.path_lookup import LATENT, kind_of_path
@@ -31,35 +35,6 @@ from autofit_csv.rows import RowIndex, RowKey, location_under
 
 #: The header of the first CSV column, which holds the row key.
 KEY_HEADER = "row"
-
-
-def database_url(filename_or_url: Union[str, os.PathLike]) -> str:
-    """
-    What autofit's ``open_database`` should be given for a database file or URL.
-
-    A file path becomes absolute (autofit would otherwise look for a relative ``.sqlite`` name
-    in its output folder) and must exist (autofit would otherwise create an empty database).
-
-    Raises
-    ------
-    FileNotFoundError
-        If the database file does not exist.
-    """
-    target = os.fspath(filename_or_url)
-    if "://" in target:
-        if not target.startswith("sqlite:"):
-            return target
-        path = Path(target.split(":///", 1)[-1])
-    else:
-        path = Path(target).expanduser()
-    path = path.resolve()
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"No database file at {path}. AggregatorCSV.from_database reads an existing autofit "
-            f"database; build one with autofit's Aggregator.from_database(...).add_directory(...)."
-        )
-    # autofit opens a "*.sqlite" name as a file and anything else as a URL.
-    return str(path) if path.suffix == ".sqlite" else f"sqlite:///{path}"
 
 
 class AggregatorCSV:
@@ -202,7 +177,9 @@ class AggregatorCSV:
         url = database_url(filename_or_url)
         with contextlib.redirect_stdout(io.StringIO()):
             aggregator = Aggregator.from_database(url, completed_only=completed_only)
-        return cls(aggregator, strict=strict, progress=progress, path_prefix=path_prefix)
+        table = cls(aggregator, strict=strict, progress=progress, path_prefix=path_prefix)
+        warn_of_identifier_collisions(table._index.handles)
+        return table
 
     @classmethod
     def from_rows(cls, rows: Iterable[str]) -> "AggregatorCSV":
@@ -307,13 +284,31 @@ class AggregatorCSV:
             column.prepare(self._fits_of(column.folder))
             return
         errors = [error] if isinstance(error, str) else list(error or [])
+        self._add_path_columns(name, model_path, folder, use_max_lh_instance, errors)
+
+    def _add_path_columns(
+        self,
+        name: str,
+        model_path: str,
+        folder: Optional[str],
+        use_max_lh_instance: bool,
+        errors: List[str],
+        value: bool = True,
+    ):
+        """
+        A value column (if ``value``) and an error column per ``errors`` entry, reading the
+        samples summary or, for a latent path, the latent summary.
+        """
         probe = ValueColumn(name, model_path, folder, use_max_lh_instance)
         self._index.fits_for(probe.folder, files_for)
         latent = kind_of_path(model_path, self._fits_of(probe.folder), probe.folder_text) == LATENT
-        value_class = LatentColumn if latent else ValueColumn
-        self._add(value_class(name, model_path, folder, use_max_lh_instance))
-        for kind in errors:
-            self._add(ErrorColumn(name, model_path, kind, folder, latent=latent))
+        # Every column is made (and so checked) before any is added: a bad call adds nothing.
+        columns = [ErrorColumn(name, model_path, kind, folder, latent=latent) for kind in errors]
+        if value:
+            value_class = LatentColumn if latent else ValueColumn
+            columns.insert(0, value_class(name, model_path, folder, use_max_lh_instance))
+        for column in columns:
+            self._add(column)
 
     def add_x3_columns_with_errors(
         self, name: str, samples_func: Callable, folder: Optional[str] = None
@@ -399,10 +394,7 @@ class AggregatorCSV:
         if ValueType.MaxLogLikelihood in value_types:
             self.add_column(f"{stem}_max_lh", model_path=argument, use_max_lh_instance=True)
         if errors:
-            before = len(self._columns)
-            self.add_column(stem, model_path=argument, error=errors)
-            # add_column put the value column first; only its error columns are wanted here.
-            del self._columns[before]
+            self._add_path_columns(stem, argument, None, False, errors, value=False)
 
     def add_computed_column(self, name: str, compute: Callable):
         """

@@ -97,3 +97,26 @@ def test_path_prefix_keeps_only_fits_below_it(make, tmp_path):
     assert [row["row"] for row in agg.rows()] == ["vis/lens_003/source_lp[1]", "vis/lens_003/source_pix[2]"]
     agg = make(path_prefix="vi")  # whole folders only
     assert agg._index.handles == []
+
+
+def test_database_fits_without_unique_tag_are_warned_about(tmp_path):
+    import json
+    import shutil
+
+    from test_autofit_csv.conftest import scrape_into
+
+    # Two datasets whose searches were run without a unique_tag (hand-edited search.json).
+    for dataset in ("lens_001", "lens_002"):
+        source = OUTPUT / "vis" / dataset / "source_lp[1]"
+        target = tmp_path / "output" / dataset / "source_lp[1]"
+        shutil.copytree(source, target)
+        for search_json in target.glob("*/files/search.json"):
+            raw = json.loads(search_json.read_text())
+            raw["arguments"]["unique_tag"] = None
+            raw["arguments"]["paths"]["arguments"]["unique_tag"] = None
+            raw["arguments"]["paths"]["arguments"]["path_prefix"]["path"] = dataset
+            search_json.write_text(json.dumps(raw))
+    scrape_into(str(tmp_path / "untagged.sqlite"), tmp_path / "output")
+    with pytest.warns(Warning, match=r"2 database fits of search 'source_lp\[1\]' have no unique_tag"):
+        agg = AggregatorCSV.from_database(tmp_path / "untagged.sqlite")
+    agg.close()

@@ -1,6 +1,10 @@
 """
 A fit stored in autofit's database (SQLite file or any SQLAlchemy URL).
 """
+import os
+from pathlib import Path
+from typing import Union
+
 from autofit_csv.errors import MissingFileError
 from autofit_csv.loaders.base import (
     FitFiles,
@@ -75,3 +79,57 @@ def end_read_transaction(aggregator):
         return
     session.expire_on_commit = False
     session.commit()
+
+
+def database_url(filename_or_url: Union[str, os.PathLike]) -> str:
+    """
+    What autofit's ``open_database`` should be given for a database file or URL.
+
+    A file path becomes absolute (autofit would otherwise look for a relative ``.sqlite`` name
+    in its output folder) and must exist (autofit would otherwise create an empty database).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the database file does not exist.
+    """
+    target = os.fspath(filename_or_url)
+    if "://" in target:
+        if not target.startswith("sqlite:"):
+            return target
+        path = Path(target.split(":///", 1)[-1])
+    else:
+        path = Path(target).expanduser()
+    path = path.resolve()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No database file at {path}. AggregatorCSV.from_database reads an existing autofit "
+            f"database; build one with autofit's Aggregator.from_database(...).add_directory(...)."
+        )
+    # autofit opens a "*.sqlite" name as a file and anything else as a URL.
+    return str(path) if path.suffix == ".sqlite" else f"sqlite:///{path}"
+
+
+def warn_of_identifier_collisions(handles):
+    """
+    Warn where a database may have lost fits: autofit keys a fit by a hash of its model, search
+    settings and ``unique_tag``, not ``path_prefix``, so datasets fitted alike without a
+    ``unique_tag`` share one identifier and the scraper keeps one of them. The lost fits cannot
+    be seen; fits of one search name without a ``unique_tag`` at several locations show the risk.
+    """
+    from autofit_csv.builder import warn
+
+    untagged = {}
+    for handle in handles:
+        if not handle.fit.unique_tag:
+            untagged.setdefault(handle.fit.name, []).append(handle.location)
+    for name, locations in sorted(untagged.items(), key=lambda item: str(item[0])):
+        if len(locations) > 1:
+            warn(
+                f"{len(locations)} database fits of search {name!r} have no unique_tag "
+                f"({', '.join(sorted(locations)[:5])}{', ...' if len(locations) > 5 else ''}). "
+                f"autofit's database identifies a fit by its model, search settings and "
+                f"unique_tag, not its path_prefix: other datasets fitted the same way were "
+                f"probably merged into these when the database was filled. Give each dataset "
+                f"its own unique_tag."
+            )

@@ -1,13 +1,13 @@
 """
 A fit kept as an output folder (``<location>/<identifier>/files/...``), zipped or not.
 """
-import csv
 import os
 import re
 from pathlib import Path
 from typing import Iterable, List, Optional, Tuple
 
 from autofit_csv.errors import FitFileError, MissingFileError, UnreadableFileError
+from autofit_csv.loaders.samples_table import read_sample_list
 from autofit_csv.loaders.base import (
     FitFiles,
     FitHandle,
@@ -157,13 +157,10 @@ class DirectoryFitFiles(FitFiles):
 
     def _read_samples(self, model):
         from autonerves.class_path import get_class
-        from autofit.non_linear.samples.sample import samples_from_iterator
 
         info = self.json("samples_info")
-        path = self.files_path / "samples.csv"
         try:
-            with open(path, newline="") as file:
-                sample_list = samples_from_iterator(csv.reader(file))
+            sample_list = read_sample_list(self.files_path / "samples.csv")
         except FileNotFoundError:
             raise MissingFileError(
                 self.label,

@@ -2,7 +2,7 @@ import warnings
 
 import pytest
 
-from test_autofit_csv.conftest import ER, interval, read_json, table
+from test_autofit_csv.conftest import ER, build, interval, read_json, table
 
 LOCATION = "vis/lens_001/source_lp[1]"
 
@@ -64,3 +64,10 @@ def test_unknown_error_kind_is_refused(make):
     agg = make()
     with pytest.raises(ValueError, match="values_at_sigma_2.*values_at_sigma_1"):
         agg.add_column("er", model_path=ER, folder="source_lp[1]", error="values_at_sigma_2")
+
+
+def test_refused_call_adds_no_column():
+    agg = build()
+    with pytest.raises(ValueError):
+        agg.add_column("er", model_path=ER, folder="source_lp[1]", error=["values_at_sigma_3", "nope"])
+    assert agg.headers == ["row"]
