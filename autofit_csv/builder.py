@@ -5,6 +5,7 @@ Rows are produced one at a time and handed on, so memory holds one row's files a
 many fits there are. With ``processes > 1`` chunks of rows are built in forked worker processes
 and returned in order, so the output is the same bytes as a serial build.
 """
+import gc
 import multiprocessing
 import sys
 import warnings
@@ -152,15 +153,27 @@ class RowBuilder:
         self._warn_absent(absent)
 
     def _parallel(self, processes: int, absent: dict, as_text: bool) -> Iterator[list]:
+        """
+        Rows built in chunks, in order: this process builds every ``processes``-th chunk (it
+        would otherwise sit idle waiting), ``processes - 1`` forked workers build the rest.
+        """
         global _BUILDER
         size = max(1, min(500, len(self.keys) // (processes * 8)))
         chunks = [self.keys[i : i + size] for i in range(0, len(self.keys), size)]
         # Forked workers inherit the columns (user functions need not be picklable).
         _BUILDER = (self, as_text)
         context = multiprocessing.get_context("fork")
+        # Frozen objects are left alone by the workers' garbage collector, so the pages they
+        # share with this process are not copied on write in every worker.
+        gc.freeze()
         try:
-            with context.Pool(processes) as pool:
-                for rows, caught, chunk_absent in pool.imap(_build_chunk, chunks):
+            with context.Pool(processes - 1) as pool:
+                theirs = pool.imap(
+                    _build_chunk, [c for i, c in enumerate(chunks) if i % processes]
+                )
+                for index, chunk in enumerate(chunks):
+                    built = next(theirs) if index % processes else _build_chunk(chunk)
+                    rows, caught, chunk_absent = built
                     for message in caught:
                         warn(message)
                     for folder, by_key in chunk_absent.items():
@@ -168,6 +181,7 @@ class RowBuilder:
                     yield from rows
         finally:
             _BUILDER = None
+            gc.unfreeze()
 
     @staticmethod
     def _warn_absent(absent: dict):

@@ -72,6 +72,18 @@ def _walk(top: str) -> Tuple[list, list]:
     return fits, zips
 
 
+def _walk_all(tops: List[str]) -> Tuple[list, list]:
+    """
+    ``_walk`` of several subtrees.
+    """
+    fits, zips = [], []
+    for top in tops:
+        found, found_zips = _walk(top)
+        fits.extend(found)
+        zips.extend(found_zips)
+    return fits, zips
+
+
 def _walk_in_parallel(top: str, processes: int) -> Tuple[list, list]:
     """
     ``_walk`` with the tree's subtrees shared among worker processes: the first levels are
@@ -84,11 +96,13 @@ def _walk_in_parallel(top: str, processes: int) -> Tuple[list, list]:
         zips.extend(found_zips)
         frontier.extend(folders)
     if frontier:
+        # Interleaved shares (neighbouring subtrees are often alike in size); this process walks
+        # the first share itself while processes - 1 forked workers walk the others.
+        shares = [frontier[i::processes] for i in range(processes)]
         context = multiprocessing.get_context("fork")
-        # Large chunks: a survey's tree often fans out into thousands of small subtrees.
-        chunksize = max(1, len(frontier) // (8 * processes))
-        with context.Pool(processes) as pool:
-            for found, found_zips in pool.imap_unordered(_walk, frontier, chunksize=chunksize):
+        with context.Pool(processes - 1) as pool:
+            theirs = pool.map_async(_walk_all, shares[1:])
+            for found, found_zips in [_walk_all(shares[0])] + theirs.get():
                 fits.extend(found)
                 zips.extend(found_zips)
     return fits, zips
