@@ -1,8 +1,6 @@
 """
 Every bad-input rule of the contract: the message says what and where, and nothing else is lost.
 """
-import warnings
-
 import pytest
 
 from autofit_csv import FolderError, ModelPathError
