@@ -149,7 +149,13 @@ class RowBuilder:
             from tqdm import tqdm
 
             produced = tqdm(produced, total=len(self.keys), unit="row", desc="AggregatorCSV")
-        yield from produced
+        # The fits and columns live as long as the table: frozen, the garbage collector stops
+        # re-scanning them while rows are built, and forked workers do not copy their pages.
+        gc.freeze()
+        try:
+            yield from produced
+        finally:
+            gc.unfreeze()
         self._warn_absent(absent)
 
     def _parallel(self, processes: int, absent: dict, as_text: bool) -> Iterator[list]:
@@ -163,9 +169,6 @@ class RowBuilder:
         # Forked workers inherit the columns (user functions need not be picklable).
         _BUILDER = (self, as_text)
         context = multiprocessing.get_context("fork")
-        # Frozen objects are left alone by the workers' garbage collector, so the pages they
-        # share with this process are not copied on write in every worker.
-        gc.freeze()
         try:
             with context.Pool(processes - 1) as pool:
                 theirs = pool.imap(
@@ -181,7 +184,6 @@ class RowBuilder:
                     yield from rows
         finally:
             _BUILDER = None
-            gc.unfreeze()
 
     @staticmethod
     def _warn_absent(absent: dict):

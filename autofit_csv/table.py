@@ -203,7 +203,7 @@ class AggregatorCSV:
         if session is not None and callable(getattr(session, "close", None)):
             session.close()
             session.bind.dispose()
-        elif callable(vars(type(self._aggregator)).get("close")):
+        elif callable(getattr(type(self._aggregator), "close", None)):
             self._aggregator.close()
 
     def __enter__(self) -> "AggregatorCSV":

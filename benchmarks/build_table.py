@@ -46,6 +46,8 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 os.environ.setdefault("PYAUTO_SKIP_WORKSPACE_VERSION_CHECK", "1")
 
+from autofit_csv.summary import INTERVAL_SECTIONS, SAMPLE_SECTIONS  # noqa: E402
+
 BENCHMARKS = Path(__file__).resolve().parent
 REPOSITORY = BENCHMARKS.parent
 FIXTURE_OUTPUT = REPOSITORY / "test_autofit_csv" / "fixtures" / "output"
@@ -70,13 +72,6 @@ PERTURBED_PATH = "galaxies.lens.mass.einstein_radius"
 #: The parameter whose marginalized value the samples benchmark computes.
 SAMPLES_PATH = "galaxies.lens.mass.einstein_radius"
 
-SAMPLE_SECTIONS = ("median_pdf_sample", "max_log_likelihood_sample")
-INTERVAL_SECTIONS = (
-    "values_at_sigma_1",
-    "values_at_sigma_3",
-    "errors_at_sigma_1",
-    "errors_at_sigma_3",
-)
 #: The columns autofit writes after the parameters of a ``samples.csv``.
 SAMPLES_TAIL = ["log_likelihood", "log_prior", "log_posterior", "weight"]
 

@@ -2,10 +2,15 @@
 A value computed by the user from a model instance (or, for autofit's drop-in
 ``add_computed_column``, from the fit object itself).
 """
+import itertools
 from typing import Callable, Iterable, List, Optional
 
 from autofit_csv.columns.base import Column, RowContext, spread
 from autofit_csv.errors import FitFileError, PathNotInFitError, ColumnFunctionError
+
+
+#: How many fits are tried to learn the keys of a dict-valued function.
+PROBE_LIMIT = 50
 
 
 class FuncColumn(Column):
@@ -50,7 +55,8 @@ class FuncColumn(Column):
         return self.call_user_function(self.function, self.argument(fit), fit.label)
 
     def prepare(self, fits: Iterable):
-        for fit in fits:
+        # Bounded: a function that fails everywhere should not cost a pass over every fit here.
+        for fit in itertools.islice(fits, PROBE_LIMIT):
             try:
                 result = self._result(fit)
             except (FitFileError, PathNotInFitError, ColumnFunctionError):

@@ -1,13 +1,14 @@
 """
 What every column reads of a fit, whatever holds the fit.
 """
+import copy
 import json
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional
 
-from autofit_csv.errors import FitFileError, UnreadableFileError
+from autofit_csv.errors import FitFileError, MissingFileError, UnreadableFileError
 from autofit_csv.model_paths import ModelPaths
 from autofit_csv.summary import Summary
 
@@ -182,16 +183,12 @@ def _autofit_object(raw: dict):
     autofit's object for a JSON document. ``from_dict`` consumes the dict it is given, so it
     gets a copy: the parsed file stays cached for other columns.
     """
-    import copy
-
     from autonerves.dictable import from_dict
 
     return from_dict(copy.deepcopy(raw))
 
 
 def _no_median(label: str):
-    from autofit_csv.errors import MissingFileError
-
     return MissingFileError(
         label, f"files/{SAMPLES_SUMMARY}.json", "has no median PDF sample"
     )
@@ -210,8 +207,6 @@ def read_json_file(path, label: str, relative: str) -> dict:
     relative
         The file's name as messages give it.
     """
-    from autofit_csv.errors import MissingFileError
-
     try:
         with open(path, "rb") as file:
             return json.loads(file.read())
@@ -268,7 +263,7 @@ def handles_from(aggregator: Iterable, root=None) -> List[FitHandle]:
 
     fits = list(aggregator)
     if root is not None and all(hasattr(fit, "directory") for fit in fits):
-        return directory_handles(fits, root)
+        return directory_handles(fits, root, vars(aggregator).get("directories"))
     return [
         directory_handle(fit, index) if hasattr(fit, "directory") else database_handle(fit, index)
         for index, fit in enumerate(fits)

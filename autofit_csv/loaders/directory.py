@@ -52,7 +52,9 @@ def _location_from_search(search_output) -> str:
     return location
 
 
-def directory_handles(search_outputs: Iterable, root: Path) -> List[FitHandle]:
+def directory_handles(
+    search_outputs: Iterable, root: Path, directories: Optional[List[str]] = None
+) -> List[FitHandle]:
     """
     Handles of the fits autofit found below ``root``, their locations read from their folders.
 
@@ -69,11 +71,18 @@ def directory_handles(search_outputs: Iterable, root: Path) -> List[FitHandle]:
         autofit's ``SearchOutput`` objects, in the aggregator's order.
     root
         The folder autofit's ``Aggregator.from_directory`` scanned.
+    directories
+        The fits' folders as strings, if known (saves converting each ``Path``).
     """
     outputs = list(search_outputs)
+    if directories is None:
+        directories = [str(output.directory) for output in outputs]
     # String work, not pathlib: for 10,000 fits PurePath.relative_to alone costs a second.
     prefix = os.path.join(str(root), "")
-    placed = [_placement(output, root, prefix) for output in outputs]
+    placed = [
+        _placement(output, directory, root, prefix)
+        for output, directory in zip(outputs, directories)
+    ]
     above = _part_above_root(outputs, placed)
     handles = []
     for index, (output, (parts, label)) in enumerate(zip(outputs, placed)):
@@ -91,15 +100,14 @@ def directory_handles(search_outputs: Iterable, root: Path) -> List[FitHandle]:
     return handles
 
 
-def _placement(search_output, root: Path, prefix: str) -> Tuple[List[str], str]:
+def _placement(search_output, directory: str, root: Path, prefix: str) -> Tuple[List[str], str]:
     """
-    The location parts of a fit below ``root`` (``prefix`` is ``root`` with a trailing
-    separator) and the label messages give it.
+    The location parts of a fit in ``directory`` below ``root`` (``prefix`` is ``root`` with a
+    trailing separator) and the label messages give it.
 
     A zipped fit is unzipped by autofit into a temporary folder that mirrors the tree; its
     label is the zip's place in the user's tree, not the temporary path.
     """
-    directory = str(search_output.directory)
     temporary = getattr(search_output, "_temporary_directory", None)
     if temporary is not None:
         relative = Path(directory).relative_to(temporary.path)

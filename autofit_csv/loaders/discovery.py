@@ -10,12 +10,16 @@ subtrees are walked in parallel. Zips are handled as autofit's ``unzip_temporary
 extracted into a temporary folder that mirrors the tree, never beside themselves.
 """
 import contextlib
+import gc
 import io
 import multiprocessing
 import os
 import zipfile
 from pathlib import Path
 from typing import List, Tuple
+
+from autofit.aggregator.aggregator import Aggregator
+from autofit.aggregator.search_output import SearchOutput, TemporaryExtraction
 
 #: Sub-folders of a fit folder that hold its outputs, never another fit.
 FIT_OUTPUT_FOLDERS = frozenset({"files", "image", "search_internal"})
@@ -108,6 +112,21 @@ def _walk_in_parallel(top: str, processes: int) -> Tuple[list, list]:
     return fits, zips
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """
+    Pause the garbage collector while many long-lived objects are made: each of its passes
+    would re-scan all those made so far, for nothing (they hold no cycles to free).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def find_fits(root, completed_only: bool = False, processes: int = 1):
     """
     autofit's ``Aggregator`` of every fit below ``root``, ordered by folder as autofit orders
@@ -124,12 +143,9 @@ def find_fits(root, completed_only: bool = False, processes: int = 1):
 
     Returns
     -------
-    ``autofit.aggregator.aggregator.Aggregator``; zipped fits are unzipped into a temporary
-    folder it keeps alive.
+    ``FoundFits``, an autofit ``Aggregator``; zipped fits are unzipped into a temporary folder
+    it keeps alive.
     """
-    from autofit.aggregator.aggregator import Aggregator
-    from autofit.aggregator.search_output import SearchOutput, TemporaryExtraction
-
     root = str(Path(root))
     parallel = processes > 1 and "fork" in multiprocessing.get_all_start_methods()
     fits, zips = _walk_in_parallel(root, processes) if parallel else _walk(root)
@@ -151,12 +167,38 @@ def find_fits(root, completed_only: bool = False, processes: int = 1):
         unzipped.extend(found)
         zips.extend(found_zips)
 
-    outputs: List[SearchOutput] = []
-    for group, owner in ((fits, None), (unzipped, temporary)):
-        for directory, complete in group:
-            if complete or not completed_only:
-                outputs.append(SearchOutput(Path(directory), temporary_directory=owner))
-    outputs.sort(key=lambda output: str(output.directory))
+    # Sorted as strings before objects are made: ``str(Path)`` is slow enough to matter.
+    chosen = sorted(
+        (directory, owner)
+        for group, owner in ((fits, None), (unzipped, temporary))
+        for directory, complete in group
+        if complete or not completed_only
+    )
+    with _collector_paused():
+        outputs: List[SearchOutput] = [
+            SearchOutput(Path(directory), temporary_directory=owner)
+            for directory, owner in chosen
+        ]
     # autofit's Aggregator prints advice to stdout, which would mix with a CSV piped there.
     with contextlib.redirect_stdout(io.StringIO()):
-        return Aggregator(outputs, [], temporary_directory=temporary)
+        return FoundFits(outputs, [directory for directory, _ in chosen], temporary)
+
+
+class FoundFits(Aggregator):
+    def __init__(self, search_outputs: list, directories: List[str], temporary_directory):
+        """
+        autofit's ``Aggregator`` of the fits ``find_fits`` found, remembering each fit's folder
+        as the string the walk produced (turning autofit's ``Path`` back into a string costs more
+        than the rest of a fit's bookkeeping).
+
+        Parameters
+        ----------
+        search_outputs
+            The fits, in order.
+        directories
+            Their folders, as strings, in the same order.
+        temporary_directory
+            Where zipped fits were unzipped, or None.
+        """
+        super().__init__(search_outputs, [], temporary_directory=temporary_directory)
+        self.directories = directories
