@@ -18,7 +18,7 @@ os.environ.setdefault("PYAUTO_SKIP_WORKSPACE_VERSION_CHECK", "1")
 import autofit as af  # noqa: E402
 
 import autofit_csv  # noqa: E402,F401  (registers af.AggregatorCSV)
-from autofit_csv.example.fits import FitPlan, ToyDataset, run_fit  # noqa: E402
+from autofit_csv.example.fits import ToyDataset, pipeline_plans, run_fit  # noqa: E402
 
 HERE = Path(__file__).parent
 OUTPUT = HERE / "output"
@@ -32,19 +32,10 @@ DATASETS = [
 
 def run_fits():
     for dataset in DATASETS:
-        for name, nlive in (("source_lp[1]", 40), ("source_pix[2]", 50)):
-            print(f"fitting {dataset.name} {name}", file=sys.stderr)
-            run_fit(
-                FitPlan(
-                    dataset,
-                    name,
-                    path_prefix="vis",
-                    unique_tag=dataset.name,
-                    nlive=nlive,
-                    info={"id_str": dataset.name, "einstein_radius_true": dataset.einstein_radius},
-                ),
-                OUTPUT,
-            )
+        info = {"id_str": dataset.name, "einstein_radius_true": dataset.einstein_radius}
+        for plan in pipeline_plans(dataset, "vis", info):
+            print(f"fitting {dataset.name} {plan.name}", file=sys.stderr)
+            run_fit(plan, OUTPUT)
 
 
 def einstein_radius_x2_from(instance):

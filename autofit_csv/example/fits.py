@@ -194,3 +194,28 @@ def run_fit(plan: FitPlan, output_path) -> Optional[af.Result]:
         return search.fit(model=model, analysis=analysis, info=plan.info or None)
     except InterruptedAnalysis.Interrupt:
         return None
+
+
+#: The two searches of the example pipeline and their live points. autofit's identifier ignores
+#: the search name, so the second search differs in its settings (as real pipelines do);
+#: otherwise a database would see the two as one fit.
+SEARCHES = (("source_lp[1]", 40), ("source_pix[2]", 50))
+
+
+def pipeline_plans(dataset: ToyDataset, path_prefix: str, info: dict) -> list:
+    """
+    The plans of the example pipeline for one dataset: one fit per search of ``SEARCHES``,
+    written to ``path_prefix/<dataset name>/<search name>`` (the dataset name is the
+    ``unique_tag``).
+    """
+    return [
+        FitPlan(
+            dataset,
+            name,
+            path_prefix=path_prefix,
+            unique_tag=dataset.name,
+            nlive=nlive,
+            info=info,
+        )
+        for name, nlive in SEARCHES
+    ]

@@ -65,7 +65,8 @@ class FitFiles(ABC):
             The fit.
         """
         self.handle = handle
-        self._json = {}
+        # Whatever was read or built, or the FitFileError that reading raised (so a missing
+        # file is looked for once, however many columns want it).
         self._derived = {}
 
     @property
@@ -89,15 +90,7 @@ class FitFiles(ABC):
         UnreadableFileError
             The file is not valid JSON.
         """
-        if name not in self._json:
-            try:
-                self._json[name] = self._read_json(name)
-            except FitFileError as error:
-                self._json[name] = error
-        value = self._json[name]
-        if isinstance(value, FitFileError):
-            raise value
-        return value
+        return self._cached(f"json:{name}", lambda: self._read_json(name))
 
     @abstractmethod
     def _read_json(self, name: str) -> dict:
@@ -113,6 +106,9 @@ class FitFiles(ABC):
         """
 
     def _cached(self, key: str, build):
+        """
+        ``build()``, once per ``FitFiles``; a ``FitFileError`` it raises is kept and raised again.
+        """
         if key not in self._derived:
             try:
                 self._derived[key] = build()
