@@ -88,6 +88,8 @@ class AggregatorCSV:
         handles = []
         if aggregator is not None:
             handles = handles_from(aggregator, Path(root) if root else None)
+        # add_label_column pairs values with the aggregator's fits, filtered out or not.
+        self._fit_count = len(handles)
         if path_prefix:
             handles = [h for h in handles if location_under(h.location, path_prefix)]
         self._index = RowIndex(handles)
@@ -411,10 +413,10 @@ class AggregatorCSV:
         ValueError
             If there is not one value per fit.
         """
-        if len(values) != len(self._index.handles):
+        if len(values) != self._fit_count:
             raise ValueError(
-                f"add_label_column({name!r}): {len(values)} values for "
-                f"{len(self._index.handles)} fits"
+                f"add_label_column({name!r}): {len(values)} values for the aggregator's "
+                f"{self._fit_count} fits"
             )
         self._add(LabelColumn(name, values))
 

@@ -90,7 +90,7 @@ def test_add_column_argument_errors():
         agg.add_column("x", folder="source_lp[1]")
     with pytest.raises(ValueError, match="add_x3_columns_with_errors"):
         agg.add_column("x", latent_func=lambda i: 1, folder="source_lp[1]", error="values_at_sigma_3")
-    with pytest.raises(ValueError, match="2 values for 8 fits"):
+    with pytest.raises(ValueError, match="2 values for the aggregator.s 8 fits"):
         agg.add_label_column("x", [1, 2])
 
 
