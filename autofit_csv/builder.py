@@ -9,7 +9,6 @@ import gc
 import multiprocessing
 import sys
 import warnings
-from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 from autofit_csv.columns import Column, RowContext
@@ -18,20 +17,11 @@ from autofit_csv.errors import (
     ColumnFunctionError,
     FitFileError,
     PathNotInFitError,
+    warn,
 )
 from autofit_csv.loaders import files_for
 from autofit_csv.output import cell_text
 from autofit_csv.rows import RowIndex, RowKey
-
-_PACKAGE_DIRECTORY = str(Path(__file__).parent)
-
-
-def warn(message: str):
-    """
-    Issue an ``AutofitCSVWarning`` attributed to the user's line, not to this package.
-    """
-    warnings.warn(message, AutofitCSVWarning, skip_file_prefixes=(_PACKAGE_DIRECTORY,))
-
 
 class RowBuilder:
     def __init__(

@@ -5,12 +5,24 @@ Problems with one fit's files never stop a table: they become an ``AutofitCSVWar
 fit and the file, and blank cells. Mistakes in the table's definition (a path or folder that no fit
 has) stop it at once with an error that says what does exist.
 """
+import warnings
+from pathlib import Path
+
+_PACKAGE_DIRECTORY = str(Path(__file__).parent)
 
 
 class AutofitCSVWarning(UserWarning):
     """
     A cell or row could not be filled; the message names the fit, the file and the column.
     """
+
+
+def warn(message: str):
+    """
+    Issue an ``AutofitCSVWarning`` attributed to the user's line (``save()``, ``rows()``, ...),
+    not to this package.
+    """
+    warnings.warn(message, AutofitCSVWarning, skip_file_prefixes=(_PACKAGE_DIRECTORY,))
 
 
 class FitFileError(Exception):

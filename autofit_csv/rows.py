@@ -5,12 +5,10 @@ A fit's location is ``path_prefix/unique_tag/name``. A column's ``folder`` must 
 whole components of a location (``source_lp[1]`` or ``vis/source_lp[1]``, matched literally);
 what stays above it is the key, and all columns whose fits share a key fill one row.
 """
-import warnings
-from pathlib import Path
 from collections import defaultdict
 from typing import Dict, Iterable, List, Optional
 
-from autofit_csv.errors import AutofitCSVWarning, FitFileError, FolderError
+from autofit_csv.errors import FitFileError, FolderError, warn
 from autofit_csv.loaders.base import SAMPLES_SUMMARY, FitHandle
 
 
@@ -142,12 +140,10 @@ def _pick_rerun(key, folder, handles, files_for) -> FitHandle:
     ranked = sorted(handles, key=rank, reverse=True)
     kept = ranked[0]
     location = handles[0].location
-    warnings.warn(
+    warn(
         f"{len(handles)} fits share the location {location!r} (row {str(key)!r}, "
         f"folder {'/'.join(folder)!r}): {', '.join(h.label for h in ranked)}. Kept "
         f"{kept.label}: a completed fit wins over an unfinished one, then the higher maximum "
-        f"log likelihood, then the later identifier.",
-        AutofitCSVWarning,
-        skip_file_prefixes=(str(Path(__file__).parent),),
+        f"log likelihood, then the later identifier."
     )
     return kept

@@ -129,14 +129,3 @@ class Column(ABC):
                 f"{self.describe()}: {getattr(function, '__name__', function)!s} raised "
                 f"{type(error).__name__}: {error} for fit {fit_label}"
             ) from error
-
-
-def spread(name: str, result, keys: Optional[List[str]]) -> list:
-    """
-    Cells of a function result: one cell, or one per key of a dict result.
-    """
-    if keys is None:
-        return [result]
-    if not isinstance(result, dict):
-        return [None] * len(keys)
-    return [result.get(key) for key in keys]

@@ -5,8 +5,8 @@ A value computed by the user from a model instance (or, for autofit's drop-in
 import itertools
 from typing import Callable, Iterable, List, Optional
 
-from autofit_csv.columns.base import Column, RowContext, spread
-from autofit_csv.errors import FitFileError, PathNotInFitError, ColumnFunctionError
+from autofit_csv.columns.base import Column, RowContext
+from autofit_csv.errors import ColumnFunctionError, FitFileError, PathNotInFitError, warn
 
 
 #: How many fits are tried to learn the keys of a dict-valued function.
@@ -71,7 +71,27 @@ class FuncColumn(Column):
         return [f"{self.name}_{key}" for key in self._keys]
 
     def cells(self, fit, row: RowContext) -> list:
-        return spread(self.name, self._result(fit), self._keys)
+        result = self._result(fit)
+        if (self._keys is None) == isinstance(result, dict):
+            expected = "a value" if self._keys is None else f"a dict with keys {self._keys}"
+            raise ColumnFunctionError(
+                f"{self.describe()}: {getattr(self.function, '__name__', self.function)} "
+                f"returned {result!r} for fit {fit.label}, but {expected} for the first fit "
+                f"it succeeded on (which set the headers)"
+            )
+        if self._keys is None:
+            return [result]
+        keys = [str(key) for key in result]
+        extra = [key for key in keys if key not in self._keys]
+        missing = [key for key in self._keys if key not in keys]
+        if extra or missing:
+            warn(
+                f"{self.describe()}: for fit {fit.label} the dict has keys {keys}, the headers "
+                f"{self._keys}; missing keys are left blank"
+                + (f", extra keys {extra} are not written" if extra else "")
+            )
+        by_text = {str(key): value for key, value in result.items()}
+        return [by_text.get(key) for key in self._keys]
 
 
 class ComputedColumn(FuncColumn):

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 from typing import Union
 
-from autofit_csv.errors import MissingFileError
+from autofit_csv.errors import MissingFileError, warn
 from autofit_csv.loaders.base import (
     FitFiles,
     FitHandle,
@@ -117,8 +117,6 @@ def warn_of_identifier_collisions(handles):
     ``unique_tag`` share one identifier and the scraper keeps one of them. The lost fits cannot
     be seen; fits of one search name without a ``unique_tag`` at several locations show the risk.
     """
-    from autofit_csv.builder import warn
-
     untagged = {}
     for handle in handles:
         if not handle.fit.unique_tag:

@@ -3,7 +3,7 @@ import warnings
 import pytest
 
 from autofit_csv import ColumnFunctionError
-from test_autofit_csv.conftest import ER, sample_value, table
+from test_autofit_csv.conftest import ER, build, sample_value, table
 
 
 def double_einstein_radius(instance):
@@ -98,3 +98,37 @@ def test_strict_stops_with_context(make, tmp_path):
         warnings.simplefilter("ignore")
         with pytest.raises(ColumnFunctionError, match="column 'f'.*ZeroDivisionError.*too big"):
             agg.save(tmp_path / "t.csv")
+
+
+def changing_result(instance):
+    radius = instance.galaxies.lens.mass.einstein_radius
+    if radius < 1.0:
+        return radius  # a value where the other fits give a dict
+    if radius < 1.3:
+        return {"radius": radius, "extra": 1.0}
+    return {"radius": radius}
+
+
+def test_result_of_another_shape_is_said_and_blanked(tmp_path):
+    keys = ("nir/lens_001", "vis/lens_001", "vis/lens_002", "vis/lens_003")
+    radii = {key: sample_value(f"{key}/source_lp[1]", ER) for key in keys}
+    # The first row's fit (nir/lens_001) sets the headers: it must give a dict here.
+    assert radii["nir/lens_001"] >= 1.3
+    assert any(r < 1.0 for r in radii.values()) and any(1.0 <= r < 1.3 for r in radii.values())
+    agg = build()
+    agg.add_column("f", latent_func=changing_result, folder="source_lp[1]")
+    assert agg.headers == ["row", "f_radius"]
+    with pytest.warns(Warning) as record:
+        rows = table(agg, tmp_path)
+    messages = [str(w.message) for w in record]
+    for key, radius in radii.items():
+        if radius < 1.0:
+            assert rows[key]["f_radius"] == ""
+            assert any(
+                f"{key}/source_lp[1]" in m and "returned" in m and "dict with keys" in m
+                for m in messages
+            )
+        else:
+            assert float(rows[key]["f_radius"]) == radius
+        if 1.0 <= radius < 1.3:
+            assert any(f"{key}/source_lp[1]" in m and "extra keys ['extra']" in m for m in messages)
