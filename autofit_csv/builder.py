@@ -48,7 +48,7 @@ class RowBuilder:
         self.columns = columns
         self.strict = strict
         self.per_column: List[Optional[Dict]] = [
-            index.fits_for(column.folder, files_for) if column.uses_fit else None
+            index.fits_for(column.folder) if column.uses_fit else None
             for column in columns
         ]
         keys = set(extra_rows)

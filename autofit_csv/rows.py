@@ -9,6 +9,7 @@ from collections import defaultdict
 from typing import Dict, Iterable, List, Optional
 
 from autofit_csv.errors import FitFileError, FolderError, warn
+from autofit_csv.loaders import files_for
 from autofit_csv.loaders.base import SAMPLES_SUMMARY, FitHandle
 
 
@@ -74,7 +75,7 @@ class RowIndex:
         self.handles: List[FitHandle] = list(handles)
         self._by_folder: Dict[tuple, Dict[RowKey, FitHandle]] = {}
 
-    def fits_for(self, folder: tuple, files_for) -> Dict[RowKey, FitHandle]:
+    def fits_for(self, folder: tuple) -> Dict[RowKey, FitHandle]:
         """
         The fit of each row for a column with ``folder``.
 
@@ -87,8 +88,6 @@ class RowIndex:
         ----------
         folder
             The column's folder parts (empty: one row per fit).
-        files_for
-            Makes a ``FitFiles`` from a handle (used only to rank reruns).
 
         Raises
         ------
@@ -106,9 +105,7 @@ class RowIndex:
             raise FolderError(self._no_folder_message(folder))
         chosen = {}
         for key, handles in grouped.items():
-            chosen[key] = handles[0] if len(handles) == 1 else _pick_rerun(
-                key, folder, handles, files_for
-            )
+            chosen[key] = handles[0] if len(handles) == 1 else _pick_rerun(key, folder, handles)
         self._by_folder[folder] = chosen
         return chosen
 
@@ -126,7 +123,7 @@ class RowIndex:
         )
 
 
-def _pick_rerun(key, folder, handles, files_for) -> FitHandle:
+def _pick_rerun(key, folder, handles) -> FitHandle:
     def rank(handle: FitHandle):
         log_likelihood = None
         try:

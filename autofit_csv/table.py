@@ -31,7 +31,7 @@ from autofit_csv.loaders.database import (
 from autofit_csv.loaders.discovery import find_fits
 from autofit_csv.output import write_csv_atomically
 from autofit_csv.path_lookup import LATENT, kind_of_path
-from autofit_csv.rows import RowIndex, RowKey, location_under
+from autofit_csv.rows import RowIndex, RowKey, folder_parts, location_under
 
 #: The header of the first CSV column, which holds the row key.
 KEY_HEADER = "row"
@@ -220,13 +220,13 @@ class AggregatorCSV:
         """
         ``FitFiles`` of the fits a column with ``folder`` reads, in row order.
         """
-        fits = self._index.fits_for(folder, files_for)
+        fits = self._index.fits_for(folder)
         for key in sorted(fits):
             yield files_for(fits[key])
 
     def _add(self, column: Column) -> Column:
         if column.uses_fit:
-            self._index.fits_for(column.folder, files_for)  # a folder that matches nothing fails here
+            self._index.fits_for(column.folder)  # a folder that matches nothing fails here
         self._columns.append(column)
         return column
 
@@ -301,9 +301,8 @@ class AggregatorCSV:
         A value column (if ``value``) and an error column per ``errors`` entry, reading the
         samples summary or, for a latent path, the latent summary.
         """
-        probe = ValueColumn(name, model_path, folder, use_max_lh_instance)
-        self._index.fits_for(probe.folder, files_for)
-        latent = kind_of_path(model_path, self._fits_of(probe.folder), probe.folder_text) == LATENT
+        parts = folder_parts(folder)
+        latent = kind_of_path(model_path, self._fits_of(parts), "/".join(parts)) == LATENT
         # Every column is made (and so checked) before any is added: a bad call adds nothing.
         columns = [ErrorColumn(name, model_path, kind, folder, latent=latent) for kind in errors]
         if value:

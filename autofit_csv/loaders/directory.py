@@ -25,19 +25,18 @@ def directory_handle(search_output, index: int, label: Optional[str] = None) -> 
     """
     The handle of one autofit ``SearchOutput``, its location read from its ``search.json``.
     """
-    directory = Path(search_output.directory)
     return FitHandle(
         fit=search_output,
         location=_location_from_search(search_output),
         index=index,
-        label=label or str(directory),
+        label=label or str(search_output.directory),
     )
 
 
 def _location_from_search(search_output) -> str:
     directory = Path(search_output.directory)
     try:
-        raw = read_json_file(directory / "files" / "search.json", str(directory), "search.json")
+        raw = read_json_file(directory / "files" / "search.json", str(directory), "files/search.json")
         location = location_from_search_json(raw)
     except FitFileError:
         location = None
