@@ -6,9 +6,12 @@ Importing it registers ``af.AggregatorCSV``.
 import autofit as _af
 
 from autofit_csv.columns import (
+    Column,
+    ComputedColumn,
     ErrorColumn,
     FuncColumn,
     JsonColumn,
+    LabelColumn,
     LatentColumn,
     SamplesFuncColumn,
     ValueColumn,
@@ -16,9 +19,15 @@ from autofit_csv.columns import (
 from autofit_csv.errors import (
     AutofitCSVWarning,
     ColumnFunctionError,
+    FitFileError,
     FolderError,
+    InfoKeyError,
+    MissingFileError,
     ModelPathError,
+    UnreadableFileError,
+    WorkerDiedError,
 )
+from autofit_csv.report import BuildReport
 from autofit_csv.table import AggregatorCSV
 
 __version__ = "0.1.0"
@@ -29,13 +38,22 @@ _af.AggregatorCSV = AggregatorCSV
 
 __all__ = [
     "AggregatorCSV",
+    "BuildReport",
     "AutofitCSVWarning",
     "ColumnFunctionError",
+    "FitFileError",
     "FolderError",
+    "InfoKeyError",
+    "MissingFileError",
     "ModelPathError",
+    "UnreadableFileError",
+    "WorkerDiedError",
+    "Column",
+    "ComputedColumn",
     "ErrorColumn",
     "FuncColumn",
     "JsonColumn",
+    "LabelColumn",
     "LatentColumn",
     "SamplesFuncColumn",
     "ValueColumn",

@@ -1,27 +1,52 @@
 """
 Producing the table's rows: for each row key, each column's fit, each column's cells.
 
-Rows are produced one at a time and handed on, so memory holds one row's files at a time however
-many fits there are. With ``processes > 1`` chunks of rows are built in forked worker processes
-and returned in order, so the output is the same bytes as a serial build.
+Rows are built in chunks and handed on, so memory holds one chunk at a time however many fits
+there are. With ``processes > 1`` chunks are built in forked worker processes and returned in
+order, so the output, the report and the warnings are those of a serial build. Every failure
+while reading one fit is caught here, blanks only that fit's cells, and is recorded in the chunk's
+``BuildLog``; only ``strict`` turns it into an exception.
 """
 import gc
 import multiprocessing
 import sys
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional
 
+from autofit_csv.build_log import BuildLog
 from autofit_csv.columns import Column, RowContext
 from autofit_csv.errors import (
-    AutofitCSVWarning,
     ColumnFunctionError,
     FitFileError,
     PathNotInFitError,
+    WorkerDiedError,
     warn,
 )
 from autofit_csv.loaders import files_for
 from autofit_csv.output import cell_text
+from autofit_csv.quality import QualityPart, QualityPlan
 from autofit_csv.rows import RowIndex, RowKey
+
+#: Rows per chunk: large enough that shipping a chunk costs little, small enough to keep memory
+#: flat and the progress bar moving.
+CHUNK_ROWS = 500
+
+
+@dataclass
+class Chunk:
+    """
+    The rows of consecutive keys, with what building them recorded.
+    """
+
+    rows: List[list]
+    log: BuildLog
+    quality: QualityPart
+    #: (category, message, filename, lineno) of warnings raised in a worker, to re-issue.
+    warnings: list
+
 
 class RowBuilder:
     def __init__(
@@ -43,149 +68,203 @@ class RowBuilder:
         extra_rows
             Row keys that no fit makes (``AggregatorCSV.from_rows``).
         strict
-            Re-raise ``ColumnFunctionError`` instead of blanking the cell.
+            Raise at the first fit that cannot be read or function that fails, instead of
+            blanking the cells.
         """
         self.columns = columns
         self.strict = strict
+        self.widths = [len(column.headers()) for column in columns]
         self.per_column: List[Optional[Dict]] = [
-            index.fits_for(column.folder) if column.uses_fit else None
-            for column in columns
+            index.fits_for(column.folder) if column.uses_fit else None for column in columns
         ]
         keys = set(extra_rows)
         for fits in self.per_column:
             if fits is not None:
                 keys.update(fits)
+        if not columns:
+            # A table with no columns yet has one row per fit, as autofit's AggregateCSV.
+            keys.update(index.fits_for(()))
         self.keys: List[RowKey] = sorted(keys)
+        self.quality = QualityPlan(columns)
 
     # ------------------------------------------------------------------ one chunk of rows
 
-    def build(self, keys: List[RowKey], absent: dict, as_text: bool = False) -> Iterator[list]:
+    def build(self, keys: List[RowKey], as_text: bool = False) -> Chunk:
         """
-        The rows of ``keys``, in order. Rows lacking a fit in some column's folder are noted in
-        ``absent`` (folder -> key -> column names) for one summary warning at the end.
-        ``as_text`` gives each cell as its CSV text.
+        The rows of ``keys``, in order, with their log and quality findings. ``as_text`` gives
+        each cell as its CSV text.
         """
-        reported = set()
+        log = BuildLog()
+        quality = self.quality.part()
+        rows = []
         for key in keys:
-            row = RowContext(key)
-            files = {}
-            cells = [str(key)]
-            for column, fits in zip(self.columns, self.per_column):
-                fit = None
-                if fits is not None:
-                    handle = fits.get(key)
-                    if handle is None:
-                        cells.extend([None] * len(column.headers()))
-                        absent.setdefault(column.folder_text, {}).setdefault(key, []).append(
-                            column.name
-                        )
-                        continue
-                    fit = files.get(handle.index)
-                    if fit is None:
-                        fit = files[handle.index] = files_for(handle)
-                cells.extend(self._cells(column, fit, row, reported))
-            yield [cell_text(cell) for cell in cells] if as_text else cells
+            rows.append(self._row(key, log))
+        quality.add(rows)
+        if as_text:
+            rows = [[cell if type(cell) is str else cell_text(cell) for cell in row] for row in rows]
+        return Chunk(rows, log, quality, [])
 
-    def _cells(self, column: Column, fit, row: RowContext, reported: set) -> list:
-        blank = [None] * len(column.headers())
-        try:
-            return column.cells(fit, row)
-        except FitFileError as error:
-            # One message per missing file of a fit, however many columns need it.
-            if (error.fit, error.file) not in reported:
-                reported.add((error.fit, error.file))
-                hint = ""
-                if fit is not None and not fit.handle.is_complete:
-                    hint = " (the fit has no .completed file: still running, or stopped)"
-                warn(
-                    f"{error}{hint}; blank cells in {column.describe()} and any other "
-                    f"column needing it"
-                )
-            return blank
-        except PathNotInFitError as error:
-            warn(f"{column.describe()}: {error}; cell left blank")
-            return blank
-        except ColumnFunctionError as error:
-            if self.strict:
-                raise
-            warn(f"{error}; cell left blank (strict=True stops instead)")
-            return blank
+    def _row(self, key: RowKey, log: BuildLog) -> list:
+        row = RowContext(key)
+        opened = {}
+        cells = [str(key)]
+        used = log.used
+        for position, (column, fits, width) in enumerate(
+            zip(self.columns, self.per_column, self.widths)
+        ):
+            files = None
+            if fits is not None:
+                handle = fits.get(key)
+                if handle is None:
+                    cells.extend([None] * width)
+                    log.record_blank(
+                        position,
+                        column.headers(),
+                        f"no fit in folder {column.folder_text!r}",
+                        str(key),
+                        is_row=True,
+                    )
+                    continue
+                files = opened.get(handle.index)
+                if files is None:
+                    files = opened[handle.index] = files_for(handle)
+            try:
+                out = column.cells(files, row)
+            except Exception as error:
+                out = self._failed(position, column, files, row, error, log)
+            else:
+                if column.calls_user_function:
+                    log.function_call(position)
+                if row.notes:
+                    for reason, message in row.notes:
+                        log.note(position, reason, files.label if files else str(key), message)
+                    row.notes.clear()
+                if None in out:
+                    self._empty(position, column, out, files, row, log)
+                elif files is not None:
+                    used.add(files.handle.index)
+            cells.extend(out)
+        return cells
+
+    def _failed(self, position: int, column: Column, files, row, error: Exception, log) -> list:
+        """
+        The blank cells of a column that could not fill them, after recording why.
+        """
+        who = files.label if files is not None else str(row.key)
+        if isinstance(error, ColumnFunctionError):
+            log.function_call(position, str(error))
+        if self.strict and not isinstance(error, PathNotInFitError):
+            raise error
+        if isinstance(error, FitFileError):
+            message = str(error)
+            if files is not None and error.file.startswith("files/") and not files.handle.is_complete:
+                message += " (the fit has no .completed file: still running, or stopped)"
+        elif isinstance(error, (PathNotInFitError, ColumnFunctionError)):
+            message = str(error)
+        else:
+            message = f"{column.describe()}: {type(error).__name__}: {error} for {who}"
+        log.record_blank(position, column.headers(), column.blank_reason(error), who, message)
+        return [None] * len(column.headers())
+
+    @staticmethod
+    def _empty(position: int, column: Column, out: list, files, row, log):
+        who = files.label if files is not None else str(row.key)
+        headers = column.headers()
+        blank = [header for header, cell in zip(headers, out) if cell is None]
+        log.record_blank(position, blank, column.empty_reason(), who)
+        if files is not None and len(blank) < len(headers):
+            log.used.add(files.handle.index)
 
     # ------------------------------------------------------------------ the whole table
 
-    def rows(
-        self, processes: int = 1, progress: Optional[bool] = None, as_text: bool = False
-    ) -> Iterator[list]:
+    def chunks(self, processes: int = 1, as_text: bool = False) -> Iterator[Chunk]:
         """
-        Every row, in key order.
+        Every chunk of rows, in key order.
 
         Parameters
         ----------
         processes
             Worker processes reading fits in parallel (1: in this process).
-        progress
-            Show a progress bar on stderr; None shows one when stderr is a terminal.
         as_text
             Give each cell as its CSV text (done in the workers, when there are some).
         """
-        absent = {}
-        if processes > 1 and len(self.keys) > 1 and _can_fork():
-            produced = self._parallel(processes, absent, as_text)
-        else:
-            produced = self.build(self.keys, absent, as_text)
-        if progress is None:
-            progress = sys.stderr.isatty()
-        if progress:
-            from tqdm import tqdm
-
-            produced = tqdm(produced, total=len(self.keys), unit="row", desc="AggregatorCSV")
+        keys = self.keys
+        size = CHUNK_ROWS
+        if processes > 1:
+            size = max(1, min(CHUNK_ROWS, len(keys) // (processes * 8)))
+        pieces = [keys[i : i + size] for i in range(0, len(keys), size)] or [[]]
         # The fits and columns live as long as the table: frozen, the garbage collector stops
         # re-scanning them while rows are built, and forked workers do not copy their pages.
         gc.freeze()
         try:
-            yield from produced
+            if processes > 1 and len(pieces) > 1 and _can_fork():
+                yield from self._parallel(pieces, processes, as_text)
+            else:
+                for piece in pieces:
+                    yield self.build(piece, as_text)
         finally:
             gc.unfreeze()
-        self._warn_absent(absent)
 
-    def _parallel(self, processes: int, absent: dict, as_text: bool) -> Iterator[list]:
+    def _parallel(self, pieces: List[List[RowKey]], processes: int, as_text: bool):
         """
-        Rows built in chunks, in order: this process builds every ``processes``-th chunk (it
-        would otherwise sit idle waiting), ``processes - 1`` forked workers build the rest.
+        Chunks built in order: this process builds every ``processes``-th chunk (it would
+        otherwise sit idle waiting), ``processes - 1`` forked workers build the rest. A worker
+        that dies fails the build at once, naming the fits it was reading.
         """
         global _BUILDER
-        size = max(1, min(500, len(self.keys) // (processes * 8)))
-        chunks = [self.keys[i : i + size] for i in range(0, len(self.keys), size)]
         # Forked workers inherit the columns (user functions need not be picklable).
         _BUILDER = (self, as_text)
         context = multiprocessing.get_context("fork")
+        executor = ProcessPoolExecutor(processes - 1, mp_context=context)
+        pending = {}
+        # Repeats of a worker's warning show as often as in a serial build ("default" action).
+        registry = {}
         try:
-            with context.Pool(processes - 1) as pool:
-                theirs = pool.imap(
-                    _build_chunk, [c for i, c in enumerate(chunks) if i % processes]
-                )
-                for index, chunk in enumerate(chunks):
-                    built = next(theirs) if index % processes else _build_chunk(chunk)
-                    rows, caught, chunk_absent = built
-                    for message in caught:
-                        warn(message)
-                    for folder, by_key in chunk_absent.items():
-                        absent.setdefault(folder, {}).update(by_key)
-                    yield from rows
+            theirs = [i for i in range(len(pieces)) if i % processes]
+            window = 4 * (processes - 1)
+            submitted = 0
+
+            def submit_more(until: int):
+                nonlocal submitted
+                while submitted < len(theirs) and theirs[submitted] <= until:
+                    index = theirs[submitted]
+                    pending[index] = executor.submit(_build_chunk, pieces[index])
+                    submitted += 1
+
+            for index, piece in enumerate(pieces):
+                submit_more(index + window)
+                if index % processes == 0:
+                    yield self.build(piece, as_text)
+                    continue
+                try:
+                    chunk = pending.pop(index).result()
+                except BrokenProcessPool as error:
+                    raise WorkerDiedError(_died_message(self, pieces, sorted([index, *pending])))
+                for category, message, filename, lineno in chunk.warnings:
+                    warnings.warn_explicit(message, category, filename, lineno, registry=registry)
+                chunk.quality._plan = self.quality
+                yield chunk
         finally:
             _BUILDER = None
+            for future in pending.values():
+                future.cancel()
+            executor.shutdown(wait=True, cancel_futures=True)
 
-    @staticmethod
-    def _warn_absent(absent: dict):
-        for folder, by_key in absent.items():
-            keys_missing = list(by_key)
-            names = sorted({name for names in by_key.values() for name in names})
-            shown = ", ".join(map(repr, keys_missing[:10]))
-            more = f" and {len(keys_missing) - 10} more" if len(keys_missing) > 10 else ""
-            warn(
-                f"folder {folder!r}: no fit for {len(keys_missing)} row(s): {shown}{more}; "
-                f"column(s) {', '.join(names)} left blank there"
-            )
+
+def _died_message(builder: RowBuilder, pieces, indices: List[int]) -> str:
+    labels = []
+    for index in indices:
+        for key in pieces[index]:
+            for fits in builder.per_column:
+                handle = fits.get(key) if fits is not None else None
+                if handle is not None and handle.label not in labels:
+                    labels.append(handle.label)
+    shown = ", ".join(labels[:10]) + (f" and {len(labels) - 10} more" if len(labels) > 10 else "")
+    return (
+        f"a worker process died (killed, out of memory, or a crash in native code) while "
+        f"reading one of these fits: {shown}. No file was written; build with processes=1 to "
+        f"see which fit and function it was."
+    )
 
 
 #: What forked workers build from: (the builder, whether cells are wanted as text).
@@ -199,15 +278,30 @@ def _can_fork() -> bool:
     return False
 
 
-def _build_chunk(keys: List[RowKey]):
+def _build_chunk(keys: List[RowKey]) -> Chunk:
     """
-    A worker's share: rows of ``keys``, with the warnings they raised as text for the parent to
-    re-issue in order.
+    A worker's share: the rows of ``keys``, with every warning they raised, to be re-issued by
+    the parent in order with its own category.
     """
-    absent = {}
+    builder, as_text = _BUILDER
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", AutofitCSVWarning)
-        builder, as_text = _BUILDER
-        rows = list(builder.build(keys, absent, as_text))
-    messages = [str(w.message) for w in caught if issubclass(w.category, AutofitCSVWarning)]
-    return rows, messages, absent
+        warnings.simplefilter("always")
+        chunk = builder.build(keys, as_text)
+    chunk.warnings = [
+        (_portable(w.category), str(w.message), w.filename, w.lineno) for w in caught
+    ]
+    return chunk
+
+
+def _portable(category):
+    """
+    A warning category that survives the trip back to the parent (a class defined inside a
+    function cannot be pickled; such warnings come back as ``UserWarning``).
+    """
+    import pickle
+
+    try:
+        pickle.dumps(category)
+        return category
+    except Exception:
+        return UserWarning

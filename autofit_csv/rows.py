@@ -6,9 +6,9 @@ whole components of a location (``source_lp[1]`` or ``vis/source_lp[1]``, matche
 what stays above it is the key, and all columns whose fits share a key fill one row.
 """
 from collections import defaultdict
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
-from autofit_csv.errors import FitFileError, FolderError, warn
+from autofit_csv.errors import FitFileError, FolderError
 from autofit_csv.loaders import files_for
 from autofit_csv.loaders.base import SAMPLES_SUMMARY, FitHandle
 
@@ -74,6 +74,8 @@ class RowIndex:
         """
         self.handles: List[FitHandle] = list(handles)
         self._by_folder: Dict[tuple, Dict[RowKey, FitHandle]] = {}
+        #: ``(fit label, reason)`` of fits that share a location with a fit kept in their stead.
+        self.not_kept: List[Tuple[str, str]] = []
 
     def fits_for(self, folder: tuple) -> Dict[RowKey, FitHandle]:
         """
@@ -82,7 +84,7 @@ class RowIndex:
         Where several fits share a location (the same search rerun with other settings) one is
         kept, by a rule that gives the same answer on every machine and backend: a completed fit
         over an unfinished one, then the higher maximum log likelihood, then the identifier that
-        sorts last. A warning names all of them and the one kept.
+        sorts last. The fits not kept are listed in ``not_kept`` (and so in the build report).
 
         Parameters
         ----------
@@ -105,7 +107,7 @@ class RowIndex:
             raise FolderError(self._no_folder_message(folder))
         chosen = {}
         for key, handles in grouped.items():
-            chosen[key] = handles[0] if len(handles) == 1 else _pick_rerun(key, folder, handles)
+            chosen[key] = handles[0] if len(handles) == 1 else self._pick_rerun(handles)
         self._by_folder[folder] = chosen
         return chosen
 
@@ -123,24 +125,26 @@ class RowIndex:
         )
 
 
-def _pick_rerun(key, folder, handles) -> FitHandle:
-    def rank(handle: FitHandle):
-        log_likelihood = None
-        try:
-            log_likelihood = files_for(handle).summary(SAMPLES_SUMMARY).max_log_likelihood()
-        except FitFileError:
-            pass
-        if log_likelihood is None:
-            log_likelihood = float("-inf")
-        return (handle.is_complete, log_likelihood, str(getattr(handle.fit, "id", "")))
+    def _pick_rerun(self, handles: List[FitHandle]) -> FitHandle:
+        def rank(handle: FitHandle):
+            log_likelihood = None
+            try:
+                log_likelihood = files_for(handle).summary(SAMPLES_SUMMARY).max_log_likelihood()
+            except FitFileError:
+                pass
+            if log_likelihood is None:
+                log_likelihood = float("-inf")
+            return (handle.is_complete, log_likelihood, str(getattr(handle.autofit_fit, "id", "")))
 
-    ranked = sorted(handles, key=rank, reverse=True)
-    kept = ranked[0]
-    location = handles[0].location
-    warn(
-        f"{len(handles)} fits share the location {location!r} (row {str(key)!r}, "
-        f"folder {'/'.join(folder)!r}): {', '.join(h.label for h in ranked)}. Kept "
-        f"{kept.label}: a completed fit wins over an unfinished one, then the higher maximum "
-        f"log likelihood, then the later identifier."
-    )
-    return kept
+        ranked = sorted(handles, key=rank, reverse=True)
+        kept = ranked[0]
+        for handle in ranked[1:]:
+            entry = (
+                handle.label,
+                f"rerun not kept: shares location {handle.location!r} with {kept.label}, kept "
+                f"(a completed fit wins over an unfinished one, then the higher maximum log "
+                f"likelihood, then the later identifier)",
+            )
+            if entry not in self.not_kept:
+                self.not_kept.append(entry)
+        return kept

@@ -34,10 +34,10 @@ class Summary:
         ValueError
             If the JSON is not a samples summary.
         """
-        try:
-            self._arguments = raw["arguments"]
-        except (KeyError, TypeError):
-            raise ValueError("is not an autofit samples summary (no 'arguments')")
+        arguments = raw.get("arguments") if isinstance(raw, dict) else None
+        if not isinstance(arguments, dict):
+            raise ValueError("is not an autofit samples summary (no 'arguments' object)")
+        self._arguments = arguments
         self._sections: Dict[str, Optional[dict]] = {}
 
     def section(self, name: str) -> Optional[dict]:
@@ -50,9 +50,20 @@ class Summary:
         ----------
         name
             One of ``SAMPLE_SECTIONS`` or ``INTERVAL_SECTIONS``.
+
+        Raises
+        ------
+        ValueError
+            The section is not shaped as autofit writes it.
         """
         if name not in self._sections:
-            self._sections[name] = self._parse(name)
+            try:
+                self._sections[name] = self._parse(name)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise ValueError(
+                    f"its {name} section is not shaped as autofit writes it "
+                    f"({type(error).__name__}: {error})"
+                ) from None
         return self._sections[name]
 
     def _parse(self, name: str) -> Optional[dict]:
@@ -68,12 +79,15 @@ class Summary:
 
     def max_log_likelihood(self) -> Optional[float]:
         """
-        The log likelihood of the maximum likelihood sample, or None if there is none.
+        The log likelihood of the maximum likelihood sample, or None if there is none (or it is
+        not a number).
         """
         entry = self._arguments.get("max_log_likelihood_sample")
-        if not entry:
-            return None
-        return entry["arguments"].get("log_likelihood")
+        arguments = entry.get("arguments") if isinstance(entry, dict) else None
+        value = arguments.get("log_likelihood") if isinstance(arguments, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        return None
 
     def paths(self) -> set:
         """

@@ -2,14 +2,16 @@
 ``AggregatorCSV``: one table, one row per dataset, built from many autofit fits.
 
 The table only composes: column classes turn a fit into cells, ``RowIndex`` decides which fit
-fills which row, the loaders read files, ``output`` writes the CSV.
+fills which row, the loaders read files, ``RowBuilder`` builds rows and records what it could not
+fill, ``BuildReport`` says so, ``output`` writes the file.
 """
 import contextlib
 import io
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
+from autofit_csv.builder import RowBuilder
 from autofit_csv.columns import (
     Column,
     ComputedColumn,
@@ -17,11 +19,10 @@ from autofit_csv.columns import (
     FuncColumn,
     JsonColumn,
     LabelColumn,
-    LatentColumn,
     SamplesFuncColumn,
     ValueColumn,
 )
-from autofit_csv.builder import RowBuilder
+from autofit_csv.errors import ColumnFunctionError, UnreadableFileError, warn
 from autofit_csv.loaders import files_for, handles_from
 from autofit_csv.loaders.database import (
     database_url,
@@ -29,12 +30,15 @@ from autofit_csv.loaders.database import (
     warn_of_identifier_collisions,
 )
 from autofit_csv.loaders.discovery import find_fits
-from autofit_csv.output import write_csv_atomically
-from autofit_csv.path_lookup import LATENT, kind_of_path
-from autofit_csv.rows import RowIndex, RowKey, folder_parts, location_under
+from autofit_csv.output import check_target, replace_atomically, write_csv
+from autofit_csv.report import BuildReport
+from autofit_csv.rows import RowIndex, RowKey, location_under
 
-#: The header of the first CSV column, which holds the row key.
+#: The header of the first column, which holds the row key.
 KEY_HEADER = "row"
+
+#: Skipped entries named per warning.
+NAMED_SKIPPED = 5
 
 
 class AggregatorCSV:
@@ -58,8 +62,10 @@ class AggregatorCSV:
             ``Aggregator.from_database(...)``, or a queried / sliced one. None for a table of
             ``add_json_column`` columns over ``rows`` only.
         strict
-            If False (default) a user function that raises blanks that cell with a warning;
-            if True the error stops the table.
+            If False (default), a fit that cannot be read, or a user function that raises for
+            it, blanks only that fit's cells; this is recorded in ``report`` and said in one
+            counted warning per column and reason. If True, the first such problem raises an
+            error naming the fit and the file.
         rows
             Extra row keys, for rows that no fit makes (e.g. datasets kept as plain folders).
         processes
@@ -85,7 +91,15 @@ class AggregatorCSV:
         self.progress = progress
         self._columns: List[Column] = []
         self._extra_rows = [RowKey(row) for row in rows]
+        #: The ``BuildReport`` of the last build (``save``, ``rows``, ``to_dataframe``); None
+        #: before the first.
+        self.report: Optional[BuildReport] = None
         handles = []
+        # vars(), not getattr(): an autofit aggregator answers any attribute with a query.
+        self._skipped = list(vars(aggregator).get("skipped", ())) if aggregator is not None else []
+        if strict and self._skipped:
+            path, reason = self._skipped[0]
+            raise UnreadableFileError(path, "", reason)
         if aggregator is not None:
             handles = handles_from(aggregator, Path(root) if root else None)
         # add_label_column pairs values with the aggregator's fits, filtered out or not.
@@ -219,16 +233,84 @@ class AggregatorCSV:
     def _fits_of(self, folder: tuple) -> Iterator:
         """
         ``FitFiles`` of the fits a column with ``folder`` reads, in row order.
+
+        Raises
+        ------
+        FolderError
+            The folder matches no fit.
         """
         fits = self._index.fits_for(folder)
-        for key in sorted(fits):
-            yield files_for(fits[key])
+        return (files_for(fits[key]) for key in sorted(fits))
 
-    def _add(self, column: Column) -> Column:
-        if column.uses_fit:
-            self._index.fits_for(column.folder)  # a folder that matches nothing fails here
-        self._columns.append(column)
+    def add(self, column: Column) -> Column:
+        """
+        Add a column of any kind: ``column.prepare`` looks at its fits, then its headers join the
+        table. Every ``add_*`` method comes through here.
+
+        Parameters
+        ----------
+        column
+            A ``Column`` (``ValueColumn``, ``ErrorColumn``, ... or your own subclass).
+
+        Returns
+        -------
+        Column
+            The column, prepared.
+
+        Raises
+        ------
+        ValueError
+            A header is already in the table (``row`` included), or the column's request fits
+            none of its fits (``ModelPathError``, ``InfoKeyError``, ``FolderError``). Nothing is
+            added.
+        TypeError
+            ``column`` is not a ``Column``.
+        """
+        self._add_all([column])
         return column
+
+    def _add_all(self, columns: List[Column]):
+        """
+        Prepare and add several columns made by one call, all or none.
+        """
+        for column in columns:
+            if not isinstance(column, Column):
+                raise TypeError(f"add() takes a Column, not {column!r}")
+            column.prepare(self._fits_of(column.folder) if column.uses_fit else iter(()))
+        new = [header for column in columns for header in column.headers()]
+        taken = set(self.headers)
+        clashes = sorted({h for h in new if h in taken or new.count(h) > 1})
+        if clashes:
+            raise ValueError(
+                f"header(s) {', '.join(map(repr, clashes))} already in the table (headers so "
+                f"far: {', '.join(self.headers)}); choose another name"
+            )
+        self._warn_of_mixed_keys(columns)
+        self._columns.extend(columns)
+
+    def _warn_of_mixed_keys(self, columns: List[Column]):
+        """
+        Say when a column without ``folder`` joins columns with one, or the reverse: their rows
+        are keyed differently (whole location vs. the part above the folder) and never meet.
+        """
+        existing = {c.folder for c in self._columns if c.uses_fit}
+        for column in columns:
+            if not column.uses_fit or not existing:
+                continue
+            folders = sorted("/".join(f) for f in existing if f)
+            if not column.folder and folders:
+                warn(
+                    f"{column.describe()} has no folder=, but the table's other columns use "
+                    f"folder(s) {', '.join(map(repr, folders))}: its rows are keyed by each fit's "
+                    f"whole location and will not meet theirs. Give it folder=..."
+                )
+            elif column.folder and () in existing:
+                warn(
+                    f"{column.describe()} has folder={column.folder_text!r}, but other columns "
+                    f"have none (one row per fit, keyed by the whole location): their rows will "
+                    f"not meet. Give every column a folder=."
+                )
+            existing.add(column.folder)
 
     def add_column(
         self,
@@ -271,7 +353,10 @@ class AggregatorCSV:
         FolderError
             ``folder`` matches no fit; the message lists the folders there are.
         ValueError
-            Neither or both of ``model_path`` and ``latent_func``, or an unknown ``error``.
+            Neither or both of ``model_path`` and ``latent_func``, an unknown or repeated
+            ``error``, or a header already in the table.
+        TypeError
+            ``latent_func`` is not callable.
         """
         if (model_path is None) == (latent_func is None):
             raise ValueError(f"add_column({name!r}): give exactly one of model_path and latent_func")
@@ -281,35 +366,27 @@ class AggregatorCSV:
                     f"add_column({name!r}): a latent_func has no errors; use "
                     f"add_x3_columns_with_errors with a samples_func for error bars"
                 )
-            column = FuncColumn(name, latent_func, folder, use_max_lh_instance)
-            self._add(column)
-            column.prepare(self._fits_of(column.folder))
+            self.add(FuncColumn(name, latent_func, folder, use_max_lh_instance))
             return
-        errors = [error] if isinstance(error, str) else list(error or [])
-        self._add_path_columns(name, model_path, folder, use_max_lh_instance, errors)
+        self._add_all(
+            [ValueColumn(name, model_path, folder, use_max_lh_instance)]
+            + self._error_columns(name, model_path, folder, error)
+        )
 
-    def _add_path_columns(
-        self,
-        name: str,
-        model_path: str,
-        folder: Optional[str],
-        use_max_lh_instance: bool,
-        errors: List[str],
-        value: bool = True,
-    ):
-        """
-        A value column (if ``value``) and an error column per ``errors`` entry, reading the
-        samples summary or, for a latent path, the latent summary.
-        """
-        parts = folder_parts(folder)
-        latent = kind_of_path(model_path, self._fits_of(parts), "/".join(parts)) == LATENT
-        # Every column is made (and so checked) before any is added: a bad call adds nothing.
-        columns = [ErrorColumn(name, model_path, kind, folder, latent=latent) for kind in errors]
-        if value:
-            value_class = LatentColumn if latent else ValueColumn
-            columns.insert(0, value_class(name, model_path, folder, use_max_lh_instance))
-        for column in columns:
-            self._add(column)
+    @staticmethod
+    def _error_columns(name, model_path, folder, error) -> List[Column]:
+        if error is None:
+            return []
+        if isinstance(error, str):
+            errors = [error]
+        elif isinstance(error, (list, tuple)):
+            errors = list(error)
+        else:
+            raise TypeError(f"error must be a string or a list of strings, not {error!r}")
+        repeated = sorted({e for e in errors if errors.count(e) > 1})
+        if repeated:
+            raise ValueError(f"error lists {', '.join(map(repr, repeated))} more than once")
+        return [ErrorColumn(name, model_path, kind, folder) for kind in errors]
 
     def add_x3_columns_with_errors(
         self, name: str, samples_func: Callable, folder: Optional[str] = None
@@ -326,8 +403,15 @@ class AggregatorCSV:
             Takes autofit's samples object of the fit (from ``samples.csv``).
         folder
             As in ``add_column``.
+
+        Raises
+        ------
+        TypeError
+            ``samples_func`` is not callable.
+        ValueError
+            A header is already in the table.
         """
-        self._add(SamplesFuncColumn(name, samples_func, folder))
+        self.add(SamplesFuncColumn(name, samples_func, folder))
 
     def add_info_column(self, name: str, key: str, folder: Optional[str] = None):
         """
@@ -341,8 +425,13 @@ class AggregatorCSV:
             The key; dots reach into nested dicts (``survey.band``).
         folder
             As in ``add_column``.
+
+        Raises
+        ------
+        InfoKeyError
+            No fit of the folder has ``key``; the message lists the closest keys.
         """
-        self._add(JsonColumn(name, key, folder=folder))
+        self.add(JsonColumn(name, key, folder=folder))
 
     def add_json_column(self, name: str, path: str, key: str):
         """
@@ -355,11 +444,12 @@ class AggregatorCSV:
             The header.
         path
             Relative to the working directory; ``{row}`` is the row key and ``{row.name}`` its
-            last part: ``dataset/lens/{row}/result.json``.
+            last part: ``dataset/lens/{row}/result.json``. A row key never leads the path out of
+            its fixed leading folder (``dataset/lens``).
         key
             The key; dots reach into nested dicts.
         """
-        self._add(JsonColumn(name, key, path=path))
+        self.add(JsonColumn(name, key, path=path))
 
     # ------------------------------------------------------------------ autofit AggregateCSV drop-ins
 
@@ -382,26 +472,34 @@ class AggregatorCSV:
 
         value_types = set(value_types or (ValueType.Median,))
         stem = name or argument.replace(".", "_")
-        errors = [
-            kind
-            for value_type, kind in (
-                (ValueType.ValuesAt1Sigma, "values_at_sigma_1"),
-                (ValueType.ValuesAt3Sigma, "values_at_sigma_3"),
-            )
-            if value_type in value_types
-        ]
+        columns: List[Column] = []
         if ValueType.Median in value_types:
-            self.add_column(stem, model_path=argument)
+            columns.append(ValueColumn(stem, argument))
         if ValueType.MaxLogLikelihood in value_types:
-            self.add_column(f"{stem}_max_lh", model_path=argument, use_max_lh_instance=True)
-        if errors:
-            self._add_path_columns(stem, argument, None, False, errors, value=False)
+            columns.append(ValueColumn(f"{stem}_max_lh", argument, use_max_lh_instance=True))
+        for value_type, kind in (
+            (ValueType.ValuesAt1Sigma, "values_at_sigma_1"),
+            (ValueType.ValuesAt3Sigma, "values_at_sigma_3"),
+        ):
+            if value_type in value_types:
+                columns.append(ErrorColumn(stem, argument, kind))
+        self._add_all(columns)
 
-    def add_computed_column(self, name: str, compute: Callable):
+    def add_computed_column(self, name: str, compute: Callable, folder: Optional[str] = None):
         """
-        autofit ``AggregateCSV.add_computed_column``: ``compute(fit)`` for each fit object.
+        autofit ``AggregateCSV.add_computed_column``: ``compute(fit)`` for autofit's object of
+        each fit; a dict result makes one column per key (``name_key``).
+
+        Parameters
+        ----------
+        name
+            The header, or the stem of a dict result's headers.
+        compute
+            Takes autofit's fit object (a ``SearchOutput`` or a database ``Fit``).
+        folder
+            As in ``add_column``.
         """
-        self._add(ComputedColumn(name, compute))
+        self.add(ComputedColumn(name, compute, folder))
 
     def add_label_column(self, name: str, values: list):
         """
@@ -417,50 +515,151 @@ class AggregatorCSV:
                 f"add_label_column({name!r}): {len(values)} values for the aggregator's "
                 f"{self._fit_count} fits"
             )
-        self._add(LabelColumn(name, values))
+        self.add(LabelColumn(name, values))
 
-    # ------------------------------------------------------------------ output
+    # ------------------------------------------------------------------ what the table holds
 
     @property
     def headers(self) -> List[str]:
         """
-        The CSV header row: the row key, then every column's headers.
+        The header row: the row key, then every column's headers.
         """
         return [KEY_HEADER] + [h for column in self._columns for h in column.headers()]
 
-    def _row_lists(self, as_text: bool = False) -> Iterator[list]:
+    @property
+    def descriptions(self) -> Dict[str, str]:
+        """
+        header -> what it holds (model path, section, folder; a function's name).
+        """
+        result = {KEY_HEADER: "row key: the fits' location above the columns' folder"}
+        for column in self._columns:
+            result.update(column.descriptions())
+        return result
+
+    # ------------------------------------------------------------------ building
+
+    def _built_rows(self, as_text: bool = False) -> Iterator[list]:
+        """
+        Every row, in key order; when the last is out, ``report`` is set and the counted
+        warnings are issued.
+
+        Raises
+        ------
+        ColumnFunctionError
+            After the last row, if a column's function failed for every fit it was called on.
+        """
         builder = RowBuilder(self._columns, self._index, self._extra_rows, self.strict)
+        report = self.report = BuildReport(
+            fits_found=len(self._index.handles), headers=self.headers
+        )
+        progress = self.progress
+        if progress is None:
+            import sys
+
+            progress = sys.stderr.isatty()
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(builder.keys), unit="row", desc="AggregatorCSV")
+        log = quality = None
         try:
-            yield from builder.rows(
-                processes=self.processes, progress=self.progress, as_text=as_text
-            )
+            for chunk in builder.chunks(self.processes, as_text):
+                if log is None:
+                    log, quality = chunk.log, chunk.quality
+                else:
+                    log.merge(chunk.log)
+                    quality.merge(chunk.quality)
+                report.rows += len(chunk.rows)
+                yield from chunk.rows
+                if bar is not None:
+                    bar.update(len(chunk.rows))
         finally:
+            if bar is not None:
+                bar.close()
             end_read_transaction(self._aggregator)
+        self._finish(report, log, quality)
+
+    def _finish(self, report: BuildReport, log, quality):
+        report.fits_used = len(log.used)
+        report.skipped = sorted(self._skipped) + list(self._index.not_kept)
+        report.blank = log.blank_by_header()
+        report.problems = quality.problems()
+        for message in log.counted_warnings(lambda i: self._columns[i].describe()):
+            warn(f"{message} See agg.report for all of them.")
+        kinds: Dict[str, List[str]] = {}
+        for path, reason in report.skipped:
+            kinds.setdefault(reason.split(" (")[0].split(":")[0], []).append(path)
+        for kind, paths in kinds.items():
+            named = ", ".join(paths[:NAMED_SKIPPED]) + (", ..." if len(paths) > NAMED_SKIPPED else "")
+            warn(f"{kind}: {len(paths)} skipped ({named}). See agg.report.skipped.")
+        if report.problems:
+            warn(
+                f"{len(report.problems)} data-quality problem(s): {report.problems[0]}"
+                + (" ..." if len(report.problems) > 1 else "")
+                + " See agg.report.problems."
+            )
+        for position, (ok, failed, first) in sorted(log.functions.items()):
+            if failed and not ok:
+                column = self._columns[position]
+                raise ColumnFunctionError(
+                    f"{column.describe()}: the function failed for every one of the {failed} "
+                    f"fit(s) it was called on, which is a bug in the function, not data. "
+                    f"First: {first}"
+                )
 
     def rows(self) -> Iterator[dict]:
         """
         The table one row at a time, as dicts from header to value (None for a blank cell).
         """
         headers = self.headers
-        for cells in self._row_lists():
+        for cells in self._built_rows():
             yield dict(zip(headers, cells))
 
-    def save(self, path: Union[str, os.PathLike]) -> Path:
+    def save(self, path: Union[str, os.PathLike], escape_formulas: bool = False) -> Path:
         """
         Write the table as CSV, atomically: a failure leaves any previous file untouched.
 
         Floats are written with ``repr``, so each reads back equal to the value in the JSON.
+        Every cell reads back identical through Python's ``csv`` module and pandas (line breaks
+        of any kind are quoted); NUL characters, which no reader keeps, are removed and
+        reported.
 
         Parameters
         ----------
         path
             The CSV file.
+        escape_formulas
+            Prefix text cells that a spreadsheet would run as a formula (starting with ``=``,
+            ``+``, ``-``, ``@``) with ``'``. Numbers are never touched.
 
         Returns
         -------
-        The path written.
+        Path
+            The path written.
+
+        Raises
+        ------
+        IsADirectoryError, NotADirectoryError
+            ``path`` is a folder, or something above it is a file (before any row is built).
         """
-        return write_csv_atomically(path, self.headers, self._row_lists(as_text=True))
+        path = check_target(path)
+        used = {}
+
+        def write(file):
+            rows = self._built_rows(as_text=True)
+            used["writer"] = write_csv(file, self.headers, rows, escape_formulas)
+
+        replace_atomically(path, write)
+        writer = used["writer"]
+        if writer.nul_cells:
+            problem = (
+                f"NUL characters removed from {writer.nul_cells} cell(s) "
+                f"(headers: {', '.join(writer.nul_headers)})"
+            )
+            self.report.problems.append(problem)
+            warn(f"{problem}; no CSV reader keeps them.")
+        return path
 
     def to_dataframe(self):
         """
@@ -478,6 +677,4 @@ class AggregatorCSV:
                 "AggregatorCSV.to_dataframe needs pandas: pip install pandas "
                 "(or pip install 'autofit-csv[test]')"
             ) from error
-        return pandas.DataFrame(list(self._row_lists()), columns=self.headers)
-
-
+        return pandas.DataFrame(list(self._built_rows()), columns=self.headers)

@@ -95,9 +95,13 @@ def test_row_without_a_fit_in_one_folder_is_said_once(make, tmp_path):
     with pytest.warns(Warning) as record:
         rows = table(agg, tmp_path)
     assert rows["nir/lens_001"]["er"] == "" and rows["nir/lens_001"]["lp"] != ""
-    absent = [m for m in messages(record) if "no fit for" in m]
+    absent = [m for m in messages(record) if "no fit in folder" in m]
     assert len(absent) == 1
-    assert "'source_pix[2]'" in absent[0] and "'nir/lens_001'" in absent[0] and "2 row(s)" in absent[0]
+    assert absent[0].startswith("no fit in folder 'source_pix[2]': 2 row(s) (nir/lens_001, vis/lens_004)")
+    assert agg.report.blank["er_upper_3_sigma"]["no fit in folder 'source_pix[2]'"] == [
+        "nir/lens_001",
+        "vis/lens_004",
+    ]
 
 
 def test_path_in_some_fits_only(make, tmp_path):

@@ -85,9 +85,11 @@ def test_rerun_keeps_higher_likelihood_and_says_so(tmp_path):
         "median_pdf_sample"
     ]["arguments"]["kwargs"]["arguments"][ER]
     assert float(rows["vis/lens_001"]["er"]) == expected
-    (message,) = [str(w.message) for w in record if "share the location" in str(w.message)]
-    assert str(best) in message and str(other) in message
-    assert f"Kept {best}" in message
+    (message,) = [str(w.message) for w in record if "rerun not kept" in str(w.message)]
+    assert "1 skipped" in message and str(other) in message
+    ((label, reason),) = agg.report.skipped
+    assert label == str(other)
+    assert reason.startswith("rerun not kept") and f"with {best}, kept" in reason
 
 
 def locations(agg) -> list:

@@ -97,7 +97,7 @@ def test_add_column_argument_errors():
 def test_close_releases_unzipped_fits(tmp_path):
     with build() as agg:
         (zipped,) = [h for h in agg._index.handles if h.label.endswith(".zip")]
-        unzipped = zipped.fit.directory
+        unzipped = zipped.autofit_fit.directory
         assert unzipped.exists()
     assert not unzipped.exists()
 

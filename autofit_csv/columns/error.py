@@ -3,11 +3,10 @@ The interval around a parameter: ``values_at_sigma_N`` (lower and upper values) 
 ``errors_at_sigma_N`` (lower and upper errors).
 """
 import re
-from typing import List, Optional
+from typing import Dict, List, Optional
 
-from autofit_csv.columns.base import Column, RowContext
-from autofit_csv.columns.value import summary_value
-from autofit_csv.loaders.base import LATENT_SUMMARY, SAMPLES_SUMMARY
+from autofit_csv.columns.base import RowContext
+from autofit_csv.columns.value import SummaryColumn, summary_value
 
 ERROR_KINDS = (
     "values_at_sigma_1",
@@ -17,14 +16,13 @@ ERROR_KINDS = (
 )
 
 
-class ErrorColumn(Column):
+class ErrorColumn(SummaryColumn):
     def __init__(
         self,
         name: str,
         model_path: str,
         error: str,
         folder: Optional[str] = None,
-        latent: bool = False,
     ):
         """
         Two cells: the lower and upper entries of one interval section of the summary.
@@ -38,14 +36,12 @@ class ErrorColumn(Column):
         name
             The stem of the headers.
         model_path
-            The parameter's path (aliases of a linked prior work).
+            The parameter's path (aliases of a linked prior work) or a latent variable's.
         error
             One of ``values_at_sigma_1``, ``values_at_sigma_3``, ``errors_at_sigma_1``,
-            ``errors_at_sigma_3``: the section of ``samples_summary.json`` to read.
+            ``errors_at_sigma_3``: the section of the summary to read.
         folder
             The end of the location of the fits read.
-        latent
-            Read ``latent/latent_summary.json`` instead.
 
         Raises
         ------
@@ -57,17 +53,27 @@ class ErrorColumn(Column):
                 f"error={error!r} is not one of {', '.join(ERROR_KINDS)} "
                 f"(the interval sections of samples_summary.json)"
             )
-        super().__init__(name, folder)
-        self.model_path = model_path
+        super().__init__(name, model_path, folder)
         self.error = error
-        self.summary_file = LATENT_SUMMARY if latent else SAMPLES_SUMMARY
         kind, sigma = re.fullmatch(r"(values|errors)_at_sigma_(\d)", error).groups()
-        middle = "error_" if kind == "errors" else ""
+        self.is_errors = kind == "errors"
+        middle = "error_" if self.is_errors else ""
         self._suffixes = (f"lower_{middle}{sigma}_sigma", f"upper_{middle}{sigma}_sigma")
 
     def headers(self) -> List[str]:
         return [f"{self.name}_{suffix}" for suffix in self._suffixes]
 
-    def cells(self, fit, row: RowContext) -> list:
-        lower, upper = summary_value(fit, self.summary_file, self.error, self.model_path)
+    def cells(self, files, row: RowContext) -> list:
+        lower, upper = summary_value(files, self.summary_file, self.error, self.model_path)
         return [lower, upper]
+
+    def descriptions(self) -> Dict[str, str]:
+        where = f", folder {self.folder_text}" if self.folder else ""
+        return {
+            header: f"{self.path_text()}, {self.error} {side}{where}"
+            for header, side in zip(self.headers(), ("lower", "upper"))
+        }
+
+    def numeric_kinds(self) -> Dict[str, str]:
+        lower, upper = self.headers()
+        return {lower: f"{self.error}.lower", upper: f"{self.error}.upper"}

@@ -1,12 +1,13 @@
 """
 A value computed by the user from a model instance (or, for autofit's drop-in
-``add_computed_column``, from the fit object itself).
+``add_computed_column``, from autofit's fit object itself).
 """
 import itertools
-from typing import Callable, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional
 
-from autofit_csv.columns.base import Column, RowContext
-from autofit_csv.errors import ColumnFunctionError, FitFileError, PathNotInFitError, warn
+from autofit_csv.columns.base import Column, RowContext, require_callable
+from autofit_csv.columns.value import SECTION_NAMES
+from autofit_csv.errors import ColumnFunctionError, FitFileError, PathNotInFitError
 
 
 #: How many fits are tried to learn the keys of a dict-valued function.
@@ -14,6 +15,8 @@ PROBE_LIMIT = 50
 
 
 class FuncColumn(Column):
+    calls_user_function = True
+
     def __init__(
         self,
         name: str,
@@ -39,26 +42,32 @@ class FuncColumn(Column):
             The end of the location of the fits read.
         use_max_lh_instance
             Build the instance from the maximum likelihood sample.
+
+        Raises
+        ------
+        TypeError
+            ``latent_func`` is not callable.
         """
+        require_callable(latent_func, "latent_func")
         super().__init__(name, folder)
         self.function = latent_func
         self.use_max_lh_instance = use_max_lh_instance
         self._keys: Optional[List[str]] = None
 
-    def argument(self, fit):
+    def argument(self, files):
         """
         What the user's function is given for one fit.
         """
-        return fit.instance(self.use_max_lh_instance)
+        return files.instance(self.use_max_lh_instance)
 
-    def _result(self, fit):
-        return self.call_user_function(self.function, self.argument(fit), fit.label)
+    def _result(self, files):
+        return self.call_user_function(self.function, self.argument(files), files.label)
 
     def prepare(self, fits: Iterable):
         # Bounded: a function that fails everywhere should not cost a pass over every fit here.
-        for fit in itertools.islice(fits, PROBE_LIMIT):
+        for files in itertools.islice(fits, PROBE_LIMIT):
             try:
-                result = self._result(fit)
+                result = self._result(files)
             except (FitFileError, PathNotInFitError, ColumnFunctionError):
                 continue
             if isinstance(result, dict):
@@ -70,28 +79,45 @@ class FuncColumn(Column):
             return [self.name]
         return [f"{self.name}_{key}" for key in self._keys]
 
-    def cells(self, fit, row: RowContext) -> list:
-        result = self._result(fit)
+    def source(self) -> str:
+        section = "max_log_likelihood_sample" if self.use_max_lh_instance else "median_pdf_sample"
+        return f"{self.function_name(self.function)}(instance), {SECTION_NAMES[section]} instance"
+
+    def numeric_kinds(self) -> Dict[str, str]:
+        section = "max_log_likelihood_sample" if self.use_max_lh_instance else "median_pdf_sample"
+        return {header: section for header in self.headers()}
+
+    def cells(self, files, row: RowContext) -> list:
+        result = self._result(files)
+        name = self.function_name(self.function)
         if (self._keys is None) == isinstance(result, dict):
             expected = "a value" if self._keys is None else f"a dict with keys {self._keys}"
             raise ColumnFunctionError(
-                f"{self.describe()}: {getattr(self.function, '__name__', self.function)} "
-                f"returned {result!r} for fit {fit.label}, but {expected} for the first fit "
-                f"it succeeded on (which set the headers)"
+                f"{self.describe()}: {name} returned {result!r} for fit {files.label}, but "
+                f"{expected} for the first fit it succeeded on (which set the headers)",
+                f"{name} returned another shape than for the first fit",
             )
         if self._keys is None:
             return [result]
         keys = [str(key) for key in result]
         extra = [key for key in keys if key not in self._keys]
-        missing = [key for key in self._keys if key not in keys]
-        if extra or missing:
-            warn(
-                f"{self.describe()}: for fit {fit.label} the dict has keys {keys}, the headers "
-                f"{self._keys}; missing keys are left blank"
-                + (f", extra keys {extra} are not written" if extra else "")
+        if extra:
+            row.notes.append(
+                (
+                    f"{name} returned keys that are not headers (not written)",
+                    f"{self.describe()}: for fit {files.label} the dict has keys {keys}, the "
+                    f"headers {self._keys} (set by the first fit it succeeded on); {extra} not "
+                    f"written",
+                )
             )
         by_text = {str(key): value for key, value in result.items()}
         return [by_text.get(key) for key in self._keys]
+
+    def empty_reason(self) -> str:
+        name = self.function_name(self.function)
+        if self._keys is None:
+            return f"{name} returned None"
+        return f"{name} returned None for the key, or a dict without it"
 
 
 class ComputedColumn(FuncColumn):
@@ -105,11 +131,23 @@ class ComputedColumn(FuncColumn):
         name
             The header, or the stem of the headers of a dict result.
         compute
-            Takes the fit object, returns a value or a dict of values.
+            Takes autofit's fit object, returns a value or a dict of values.
         folder
             The end of the location of the fits read.
+
+        Raises
+        ------
+        TypeError
+            ``compute`` is not callable.
         """
+        require_callable(compute, "compute")
         super().__init__(name, compute, folder)
 
-    def argument(self, fit):
-        return fit.handle.fit
+    def argument(self, files):
+        return files.handle.autofit_fit
+
+    def source(self) -> str:
+        return f"{self.function_name(self.function)}(fit)"
+
+    def numeric_kinds(self) -> Dict[str, str]:
+        return {}

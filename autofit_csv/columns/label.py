@@ -18,5 +18,8 @@ class LabelColumn(Column):
         super().__init__(name, None)
         self.values = list(values)
 
-    def cells(self, fit, row: RowContext) -> list:
-        return [self.values[fit.handle.index]]
+    def cells(self, files, row: RowContext) -> list:
+        return [self.values[files.handle.index]]
+
+    def source(self) -> str:
+        return "label given per fit"

@@ -1,20 +1,92 @@
 """
-Per-fit file access: one interface over a fit folder and a database row.
-"""
-from autofit_csv.loaders.base import FitFiles, FitHandle, handles_from
-from autofit_csv.loaders.database import DatabaseFitFiles
-from autofit_csv.loaders.directory import DirectoryFitFiles
+Per-fit file access: one interface (``FitFiles``) over a fit folder and a database row.
 
-__all__ = ["FitFiles", "FitHandle", "handles_from", "DatabaseFitFiles", "DirectoryFitFiles"]
+This is the one seam where a backend is chosen: ``handles_from`` makes a ``FitHandle`` for every
+fit of an aggregator, ``files_for`` gives a handle its reader.
+"""
+import os
+from typing import Iterable, List
+
+from autofit_csv.loaders.base import FitFiles, FitHandle
+from autofit_csv.loaders.database import DatabaseFitFiles, database_handle
+from autofit_csv.loaders.directory import (
+    DirectoryFitFiles,
+    directory_handle,
+    directory_handles,
+)
+
+__all__ = [
+    "FitFiles",
+    "FitHandle",
+    "DatabaseFitFiles",
+    "DirectoryFitFiles",
+    "files_for",
+    "handles_from",
+]
+
+
+def is_folder_fit(autofit_fit) -> bool:
+    """
+    Whether autofit's object for a fit reads a folder (a ``SearchOutput``) rather than a database.
+    """
+    return hasattr(autofit_fit, "directory")
 
 
 def files_for(handle: FitHandle) -> FitFiles:
     """
     A fresh ``FitFiles`` for the handle, reading from a folder or from the database.
     """
-    if hasattr(handle.fit, "directory"):
+    if is_folder_fit(handle.autofit_fit):
         return DirectoryFitFiles(handle)
     return DatabaseFitFiles(handle)
 
 
-__all__.append("files_for")
+def handles_from(aggregator: Iterable, root=None) -> List[FitHandle]:
+    """
+    A ``FitHandle`` for every fit of an autofit aggregator, folder- or database-backed.
+
+    A fit whose location cannot be read (no ``search.json``, or one without paths) is placed by
+    its folder below the folder all the aggregator's fits share, or by its database identifier,
+    so that two different fits never share a row by accident.
+
+    Parameters
+    ----------
+    aggregator
+        Any autofit aggregator.
+    root
+        The folder a folder aggregator scanned, if known: locations then come from the fits'
+        folders instead of one ``search.json`` read per fit.
+    """
+    fits = list(aggregator)
+    if root is not None and all(is_folder_fit(fit) for fit in fits):
+        return directory_handles(fits, root, vars(aggregator).get("directories"))
+    handles = [
+        directory_handle(fit, index) if is_folder_fit(fit) else database_handle(fit, index)
+        for index, fit in enumerate(fits)
+    ]
+    return _placed(handles)
+
+
+def _placed(handles: List[FitHandle]) -> List[FitHandle]:
+    """
+    ``handles`` with an empty location replaced by the fit's own place: its folder below the
+    folders' common parent, or its database identifier.
+    """
+    unplaced = [h for h in handles if not h.location]
+    if not unplaced:
+        return handles
+    folders = [str(h.autofit_fit.directory) for h in unplaced if is_folder_fit(h.autofit_fit)]
+    common = os.path.dirname(os.path.commonpath(folders)) if folders else ""
+    placed = []
+    for handle in handles:
+        if not handle.location:
+            if is_folder_fit(handle.autofit_fit):
+                folder = os.path.relpath(str(handle.autofit_fit.directory), common or os.sep)
+                location = folder.replace(os.sep, "/")
+            else:
+                location = str(handle.autofit_fit.id)
+            handle = FitHandle(
+                handle.autofit_fit, location, handle.index, handle.label, handle.completed
+            )
+        placed.append(handle)
+    return placed

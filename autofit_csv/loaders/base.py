@@ -1,12 +1,15 @@
 """
-What every column reads of a fit, whatever holds the fit.
+What every column reads of a fit, whatever holds the fit: the ``FitHandle`` kept for every fit of
+a table, and the ``FitFiles`` that reads one fit's files while its row is built.
+
+This module knows no backend; ``autofit_csv.loaders`` chooses one per fit.
 """
 import copy
 import json
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional
+from typing import Any, Optional
 
 from autofit_csv.errors import FitFileError, MissingFileError, UnreadableFileError
 from autofit_csv.model_paths import ModelPaths
@@ -19,14 +22,14 @@ LATENT_SUMMARY = "latent/latent_summary"
 @dataclass(frozen=True)
 class FitHandle:
     """
-    One fit found by an aggregator: the autofit object, where it sits, and its place in the
+    One fit found by an aggregator: autofit's object for it, where it sits, and its place in the
     aggregator. Small and cheap to keep for every fit of a large table; files are read later,
     through ``FitFiles``.
 
     Attributes
     ----------
-    fit
-        autofit's ``SearchOutput`` or database ``Fit``.
+    autofit_fit
+        autofit's own object for the fit: a ``SearchOutput`` (folder) or a database ``Fit``.
     location
         ``path_prefix/unique_tag/name`` joined with ``/`` (empty parts left out).
     index
@@ -38,7 +41,7 @@ class FitHandle:
         ``.completed`` file when first asked (most tables never ask).
     """
 
-    fit: Any
+    autofit_fit: Any
     location: str
     index: int
     label: str
@@ -48,7 +51,7 @@ class FitHandle:
     def is_complete(self) -> bool:
         if self.completed is not None:
             return self.completed
-        return os.path.exists(os.path.join(str(self.fit.directory), ".completed"))
+        return os.path.exists(os.path.join(str(self.autofit_fit.directory), ".completed"))
 
 
 class FitFiles(ABC):
@@ -57,7 +60,8 @@ class FitFiles(ABC):
         The files of one fit, each read at most once and only when a column asks for it.
 
         A ``FitFiles`` lives for one row; dropping it frees everything it read, so memory does
-        not grow with the number of fits.
+        not grow with the number of fits. Every reader turns any failure into a
+        ``FitFileError`` naming the fit and the file, so one odd fit blanks only its own cells.
 
         Parameters
         ----------
@@ -65,9 +69,9 @@ class FitFiles(ABC):
             The fit.
         """
         self.handle = handle
-        # Whatever was read or built, or the FitFileError that reading raised (so a missing
-        # file is looked for once, however many columns want it).
-        self._derived = {}
+        # What was read or built, or the FitFileError that reading raised (so a missing file is
+        # looked for once, however many columns want it).
+        self._cache = {}
 
     @property
     def label(self) -> str:
@@ -88,7 +92,7 @@ class FitFiles(ABC):
         MissingFileError
             The fit has no such file.
         UnreadableFileError
-            The file is not valid JSON.
+            The file is not valid JSON, not readable, or not a file.
         """
         return self._cached(f"json:{name}", lambda: self._read_json(name))
 
@@ -105,16 +109,28 @@ class FitFiles(ABC):
         not kept.
         """
 
+    def image_path(self, name: str):
+        """
+        The path of a file in the fit's ``image/`` folder.
+
+        Raises
+        ------
+        MissingFileError
+            The fit has no such image (database fits keep none).
+        """
+        raise MissingFileError(self.label, f"image/{name}", "is not kept for this fit")
+
     def _cached(self, key: str, build):
         """
         ``build()``, once per ``FitFiles``; a ``FitFileError`` it raises is kept and raised again.
         """
-        if key not in self._derived:
+        cache = self._cache
+        if key not in cache:
             try:
-                self._derived[key] = build()
+                cache[key] = build()
             except FitFileError as error:
-                self._derived[key] = error
-        value = self._derived[key]
+                cache[key] = error
+        value = cache[key]
         if isinstance(value, FitFileError):
             raise value
         return value
@@ -122,6 +138,11 @@ class FitFiles(ABC):
     def summary(self, name: str = SAMPLES_SUMMARY) -> Summary:
         """
         The numbers of ``samples_summary.json`` or ``latent/latent_summary.json``.
+
+        Raises
+        ------
+        MissingFileError, UnreadableFileError
+            The file is missing, unreadable, or not a samples summary.
         """
 
         def build():
@@ -129,7 +150,9 @@ class FitFiles(ABC):
             try:
                 return Summary(raw)
             except ValueError as error:
-                raise UnreadableFileError(self.label, f"files/{name}.json", str(error))
+                raise UnreadableFileError(
+                    self.label, f"files/{name}.json", "has the wrong shape", str(error)
+                )
 
         return self._cached(f"summary:{name}", build)
 
@@ -142,8 +165,16 @@ class FitFiles(ABC):
     def model(self):
         """
         autofit's model object, rebuilt from ``model.json`` (imports the model's classes).
+
+        Raises
+        ------
+        UnreadableFileError
+            autofit could not build the model (a class that no longer imports, a file of the
+            wrong shape).
         """
-        return self._cached("model", lambda: _autofit_object(self.json("model")))
+        return self._cached(
+            "model", lambda: _autofit_object(self.json("model"), self.label, "files/model.json")
+        )
 
     def instance(self, use_max_lh_instance: bool):
         """
@@ -154,16 +185,29 @@ class FitFiles(ABC):
         ------
         MissingFileError
             The summary or the model is missing, or the summary has no median PDF sample.
+        UnreadableFileError
+            autofit could not build the summary, the model or the instance.
         """
+        file = f"files/{SAMPLES_SUMMARY}.json"
 
         def build():
-            summary = _autofit_object(self.json(SAMPLES_SUMMARY))
+            summary = _autofit_object(self.json(SAMPLES_SUMMARY), self.label, file)
             summary.model = self.model()
-            if use_max_lh_instance:
-                return summary.instance
-            if summary.median_pdf_sample is None:
-                raise _no_median(self.label)
-            return summary.median_pdf(as_instance=True)
+            try:
+                if use_max_lh_instance:
+                    return summary.instance
+                if summary.median_pdf_sample is None:
+                    raise MissingFileError(self.label, file, "has no median PDF sample")
+                return summary.median_pdf(as_instance=True)
+            except FitFileError:
+                raise
+            except Exception as error:
+                raise UnreadableFileError(
+                    self.label,
+                    file,
+                    "could not be made into an autofit instance",
+                    f"{type(error).__name__}: {error}",
+                ) from error
 
         return self._cached(f"instance:{use_max_lh_instance}", build)
 
@@ -174,20 +218,27 @@ class FitFiles(ABC):
         return self._cached("samples", lambda: self._read_samples(self.model()))
 
 
-def _autofit_object(raw: dict):
+def _autofit_object(raw: dict, label: str, file: str):
     """
     autofit's object for a JSON document. ``from_dict`` consumes the dict it is given, so it
     gets a copy: the parsed file stays cached for other columns.
+
+    Raises
+    ------
+    UnreadableFileError
+        autofit could not build the object; the message names the fit and the file.
     """
     from autonerves.dictable import from_dict
 
-    return from_dict(copy.deepcopy(raw))
-
-
-def _no_median(label: str):
-    return MissingFileError(
-        label, f"files/{SAMPLES_SUMMARY}.json", "has no median PDF sample"
-    )
+    try:
+        return from_dict(copy.deepcopy(raw))
+    except Exception as error:
+        raise UnreadableFileError(
+            label,
+            file,
+            "could not be built by autofit",
+            f"{type(error).__name__}: {error}",
+        ) from error
 
 
 def read_json_file(path, label: str, relative: str) -> dict:
@@ -202,25 +253,44 @@ def read_json_file(path, label: str, relative: str) -> dict:
         The fit, for messages.
     relative
         The file's name as messages give it.
+
+    Raises
+    ------
+    MissingFileError
+        No such file.
+    UnreadableFileError
+        A folder, a file this user may not read, or not valid JSON.
     """
     try:
         with open(path, "rb") as file:
-            return json.loads(file.read())
+            data = file.read()
     except FileNotFoundError:
         raise MissingFileError(label, relative, "is missing")
+    except IsADirectoryError:
+        raise UnreadableFileError(label, relative, "is a folder, not a file")
+    except PermissionError:
+        raise UnreadableFileError(label, relative, "is not readable (permission denied)")
+    except OSError as error:
+        raise UnreadableFileError(label, relative, "could not be read", str(error))
+    try:
+        return json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:
-        raise UnreadableFileError(label, relative, f"is not valid JSON ({error})")
+        raise UnreadableFileError(label, relative, "is not valid JSON", str(error))
 
 
-def location_from_search_json(raw: dict) -> Optional[str]:
+def location_from_search_json(raw) -> Optional[str]:
     """
     ``path_prefix/unique_tag/name`` from a search's ``search.json``, or None if it holds no
-    paths.
+    paths (or is not shaped like one).
     """
-    arguments = raw.get("arguments", {})
-    paths = arguments.get("paths", {})
-    paths = paths.get("arguments", {}) if isinstance(paths, dict) else {}
-    if not paths:
+    if not isinstance(raw, dict):
+        return None
+    arguments = raw.get("arguments")
+    if not isinstance(arguments, dict):
+        return None
+    paths = arguments.get("paths")
+    paths = paths.get("arguments") if isinstance(paths, dict) else None
+    if not isinstance(paths, dict) or not paths:
         return None
     return join_location(
         paths.get("path_prefix", arguments.get("path_prefix")),
@@ -240,27 +310,3 @@ def join_location(path_prefix, unique_tag, name) -> str:
         if part:
             parts.extend(p for p in str(part).replace("\\", "/").split("/") if p and p != ".")
     return "/".join(parts)
-
-
-def handles_from(aggregator: Iterable, root=None) -> List[FitHandle]:
-    """
-    A ``FitHandle`` for every fit of an autofit aggregator, folder- or database-backed.
-
-    Parameters
-    ----------
-    aggregator
-        Any autofit aggregator.
-    root
-        The folder a folder aggregator scanned, if known: locations then come from the fits'
-        folders instead of one ``search.json`` read per fit.
-    """
-    from autofit_csv.loaders.database import database_handle
-    from autofit_csv.loaders.directory import directory_handle, directory_handles
-
-    fits = list(aggregator)
-    if root is not None and all(hasattr(fit, "directory") for fit in fits):
-        return directory_handles(fits, root, vars(aggregator).get("directories"))
-    return [
-        directory_handle(fit, index) if hasattr(fit, "directory") else database_handle(fit, index)
-        for index, fit in enumerate(fits)
-    ]

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 from typing import Union
 
-from autofit_csv.errors import MissingFileError, warn
+from autofit_csv.errors import MissingFileError, UnreadableFileError, warn
 from autofit_csv.loaders.base import (
     FitFiles,
     FitHandle,
@@ -28,7 +28,7 @@ def database_handle(fit, index: int) -> FitHandle:
     if location is None:
         location = join_location(fit.path_prefix, fit.unique_tag, fit.name)
     return FitHandle(
-        fit=fit,
+        autofit_fit=fit,
         location=location,
         index=index,
         label=f"database fit {fit.id} ({location})",
@@ -43,21 +43,32 @@ class DatabaseFitFiles(FitFiles):
 
     def _read_json(self, name: str) -> dict:
         # The scraper names a document by its path below files/, with dots for slashes.
+        file = f"files/{name}.json"
         try:
-            return self.handle.fit.get_json(name.replace("/", "."))
+            return self.handle.autofit_fit.get_json(name.replace("/", "."))
         except KeyError:
-            raise MissingFileError(
-                self.label, f"files/{name}.json", "is not stored in the database"
-            )
+            raise MissingFileError(self.label, file, "is not stored in the database")
+        except Exception as error:
+            raise UnreadableFileError(
+                self.label,
+                file,
+                "could not be read from the database",
+                f"{type(error).__name__}: {error}",
+            ) from error
 
     def _read_samples(self, model):
-        samples = self.handle.fit.samples
-        if samples is None:
-            raise MissingFileError(
+        file = "files/samples.csv"
+        try:
+            samples = self.handle.autofit_fit.samples
+        except Exception as error:
+            raise UnreadableFileError(
                 self.label,
-                "files/samples.csv",
-                "is not stored in the database, needed by a samples function",
-            )
+                file,
+                "could not be read from the database",
+                f"{type(error).__name__}: {error}",
+            ) from error
+        if samples is None:
+            raise MissingFileError(self.label, file, "is not stored in the database")
         if getattr(samples, "model", None) is None:
             samples.model = model
         return samples
@@ -119,8 +130,8 @@ def warn_of_identifier_collisions(handles):
     """
     untagged = {}
     for handle in handles:
-        if not handle.fit.unique_tag:
-            untagged.setdefault(handle.fit.name, []).append(handle.location)
+        if not handle.autofit_fit.unique_tag:
+            untagged.setdefault(handle.autofit_fit.name, []).append(handle.location)
     for name, locations in sorted(untagged.items(), key=lambda item: str(item[0])):
         if len(locations) > 1:
             warn(

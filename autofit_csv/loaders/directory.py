@@ -26,7 +26,7 @@ def directory_handle(search_output, index: int, label: Optional[str] = None) -> 
     The handle of one autofit ``SearchOutput``, its location read from its ``search.json``.
     """
     return FitHandle(
-        fit=search_output,
+        autofit_fit=search_output,
         location=_location_from_search(search_output),
         index=index,
         label=label or str(search_output.directory),
@@ -46,8 +46,9 @@ def _location_from_search(search_output) -> str:
             location = join_location(
                 search_output.path_prefix, search_output.unique_tag, search_output.name
             )
-        except AttributeError:
-            location = "/".join(_parts_below(directory, directory.parent.parent))
+        except Exception:
+            # No readable paths at all: handles_from places the fit by its folder.
+            location = ""
     return location
 
 
@@ -86,11 +87,17 @@ def directory_handles(
     handles = []
     for index, (output, (parts, label)) in enumerate(zip(outputs, placed)):
         if above is None:
-            handles.append(directory_handle(output, index, label))
+            handle = directory_handle(output, index, label)
+            if not handle.location:
+                # No readable paths: the fit's whole folder below the root, identifier included,
+                # so that it shares a row with no other fit.
+                relative = _parts_below(Path(handle.label), root) if label else ()
+                handle = FitHandle(output, "/".join(relative) or label, index, label)
+            handles.append(handle)
             continue
         handles.append(
             FitHandle(
-                fit=output,
+                autofit_fit=output,
                 location="/".join(above + parts),
                 index=index,
                 label=label,
@@ -155,35 +162,52 @@ class DirectoryFitFiles(FitFiles):
 
     @property
     def files_path(self) -> Path:
-        return Path(self.handle.fit.directory) / "files"
+        return Path(self.handle.autofit_fit.directory) / "files"
 
     def _read_json(self, name: str) -> dict:
         # A string path: pathlib's joins cost more than the read for small files.
-        path = f"{self.handle.fit.directory}{os.sep}files{os.sep}{name}.json"
+        path = f"{self.handle.autofit_fit.directory}{os.sep}files{os.sep}{name}.json"
         return read_json_file(path, self.label, f"files/{name}.json")
 
     def _read_samples(self, model):
         from autonerves.class_path import get_class
 
         info = self.json("samples_info")
+        file = "files/samples.csv"
         try:
             sample_list = read_sample_list(self.files_path / "samples.csv")
         except FileNotFoundError:
             raise MissingFileError(
-                self.label,
-                "files/samples.csv",
-                "is missing (samples output switched off?), needed by a samples function",
+                self.label, file, "is missing (samples output switched off?)"
             )
-        except (ValueError, IndexError) as error:
-            raise UnreadableFileError(
-                self.label, "files/samples.csv", f"could not be parsed ({error})"
-            )
+        except IsADirectoryError:
+            raise UnreadableFileError(self.label, file, "is a folder, not a file")
+        except PermissionError:
+            raise UnreadableFileError(self.label, file, "is not readable (permission denied)")
+        except OSError as error:
+            raise UnreadableFileError(self.label, file, "could not be read", str(error))
+        except (ValueError, IndexError, UnicodeDecodeError) as error:
+            raise UnreadableFileError(self.label, file, "could not be parsed", str(error))
         try:
             cls = get_class(info["class_path"])
-        except (KeyError, ImportError, AttributeError) as error:
+        except Exception as error:
             raise UnreadableFileError(
-                self.label, "files/samples_info.json", f"names no samples class ({error})"
+                self.label, "files/samples_info.json", "names no samples class", str(error)
             )
-        return cls.from_list_info_and_model(
-            sample_list=sample_list, samples_info=info, model=model
-        )
+        try:
+            return cls.from_list_info_and_model(
+                sample_list=sample_list, samples_info=info, model=model
+            )
+        except Exception as error:
+            raise UnreadableFileError(
+                self.label,
+                file,
+                "could not be made into autofit samples",
+                f"{type(error).__name__}: {error}",
+            ) from error
+
+    def image_path(self, name: str) -> Path:
+        path = Path(self.handle.autofit_fit.directory) / "image" / name
+        if not path.is_file():
+            raise MissingFileError(self.label, f"image/{name}", "is missing")
+        return path

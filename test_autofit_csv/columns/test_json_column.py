@@ -4,7 +4,7 @@ import warnings
 import pytest
 
 from autofit_csv import AggregatorCSV
-from test_autofit_csv.conftest import OUTPUT_RERUN, build, read_json, table
+from test_autofit_csv.conftest import OUTPUT_RERUN, build, fit_folder, read_json, table
 
 
 def test_info_column(make, tmp_path):
@@ -52,17 +52,37 @@ def test_json_template_with_row_name(make, tmp_path):
     agg = make()
     agg.add_column("er", model_path="galaxies.lens.mass.einstein_radius", folder="source_lp[1]")
     agg.add_json_column("flag", path=str(tmp_path / "{row.name}" / "r.json"), key="flag")
-    with pytest.warns(Warning, match="lens_002/r.json is missing"):
+    with pytest.warns(Warning, match=r"\{row.name\}/r.json is missing: 3 fit\(s\).*lens_002/r.json") as record:
         rows = table(agg, tmp_path)
+    assert len([w for w in record if "r.json" in str(w.message)]) == 1
+    template = str(tmp_path / "{row.name}" / "r.json")
+    assert agg.report.blank["flag"] == {
+        f"{template} is missing": ["vis/lens_002", "vis/lens_003", "vis/lens_004"]
+    }
     assert rows["vis/lens_001"]["flag"] == "True"
     assert rows["nir/lens_001"]["flag"] == "True"
     assert rows["vis/lens_002"]["flag"] == ""
     assert rows["vis/lens_002"]["er"] != ""
 
 
-def test_missing_key_warns_with_keys_there(make, tmp_path):
+def test_key_no_fit_has_is_refused_with_closest_keys(make):
+    from autofit_csv import InfoKeyError
+
     agg = make()
-    agg.add_info_column("nope", key="survey.colour", folder="source_lp[1]")
-    with pytest.warns(Warning, match=r"no key 'survey.colour'.*band, einstein_radius_true, id_str"):
+    with pytest.raises(InfoKeyError, match=r"'id_sr' is in no files/info.json.*Closest keys: id_str"):
+        agg.add_info_column("nope", key="id_sr", folder="source_lp[1]")
+    assert agg.headers == ["row"]
+
+
+def test_key_some_fits_lack_is_blank_there_and_reported(output_copy, tmp_path):
+    folder = fit_folder("vis/lens_002/source_lp[1]", output_copy)
+    info = json.loads((folder / "files/info.json").read_text())
+    del info["band"]
+    (folder / "files/info.json").write_text(json.dumps(info))
+    agg = build(output_copy)
+    agg.add_info_column("band", key="band", folder="source_lp[1]")
+    with pytest.warns(Warning, match=r"key not in the file: 1 fit\(s\).*lens_002.*no key 'band'"):
         rows = table(agg, tmp_path)
-    assert rows["vis/lens_001"]["nope"] == ""
+    assert rows["vis/lens_002"]["band"] == ""
+    assert rows["vis/lens_001"]["band"] == read_json("vis/lens_001/source_lp[1]", "info")["band"]
+    assert agg.report.blank["band"]["key not in the file"] == [str(folder)]

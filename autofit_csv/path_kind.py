@@ -39,21 +39,21 @@ def kind_of_path(model_path: str, fits: Iterable, folder_text: str) -> str:
         No fit has the path; the message lists the closest model and latent paths.
     """
     model_paths, latent_paths = set(), set()
-    for fit in fits:
+    for files in fits:
         for name, kind, found in (
             (SAMPLES_SUMMARY, MODEL, model_paths),
             (LATENT_SUMMARY, LATENT, latent_paths),
         ):
             try:
-                paths = fit.summary(name).paths()
-            except FitFileError:
+                paths = files.summary(name).paths()
+            except (FitFileError, ValueError):
                 paths = set()
             if model_path in paths:
                 return kind
             found.update(paths)
             if kind == MODEL:
                 try:
-                    model = fit.model_paths().paths
+                    model = files.model_paths().paths
                 except FitFileError:
                     model = []
                 if model_path in model:
