@@ -77,6 +77,23 @@ class RowIndex:
         #: ``(fit label, reason)`` of fits that share a location with a fit kept in their stead.
         self.not_kept: List[Tuple[str, str]] = []
 
+    def handles_in(self, folder: tuple) -> List[FitHandle]:
+        """
+        Every fit whose location ends with ``folder`` (all fits for an empty folder), reruns
+        included, in aggregator order.
+
+        Raises
+        ------
+        FolderError
+            If the folder is the end of no fit's location.
+        """
+        if not folder:
+            return list(self.handles)
+        found = [h for h in self.handles if key_for(h.location, folder) is not None]
+        if not found:
+            raise FolderError(self._no_folder_message(folder))
+        return found
+
     def fits_for(self, folder: tuple) -> Dict[RowKey, FitHandle]:
         """
         The fit of each row for a column with ``folder``.

@@ -23,6 +23,7 @@ from autofit_csv.columns import (
     ValueColumn,
 )
 from autofit_csv.errors import ColumnFunctionError, UnreadableFileError, warn
+from autofit_csv.inventory import Inventory
 from autofit_csv.loaders import files_for, handles_from
 from autofit_csv.loaders.database import (
     database_url,
@@ -516,6 +517,53 @@ class AggregatorCSV:
                 f"{self._fit_count} fits"
             )
         self.add(LabelColumn(name, values))
+
+    # ------------------------------------------------------------------ what the fits hold
+
+    @property
+    def _inventory(self) -> Inventory:
+        if self.__dict__.get("_inventory_cache") is None:
+            self._inventory_cache = Inventory(self._index)
+        return self._inventory_cache
+
+    def folders(self) -> Dict[str, int]:
+        """
+        What ``folder=`` can name: search name -> number of fits, e.g.
+        ``{"source_lp[1]": 2000, "source_pix[2]": 2000}``.
+        """
+        return self._inventory.folders()
+
+    def model_paths(self, folder: Optional[str] = None) -> List[str]:
+        """
+        Every model parameter path of the fits in ``folder`` (all fits for None), linked-prior
+        aliases included, sorted: what ``add_column(model_path=...)`` takes.
+
+        Raises
+        ------
+        FolderError
+            ``folder`` matches no fit.
+        """
+        return self._inventory.model_paths(folder)
+
+    def latent_paths(self, folder: Optional[str] = None) -> List[str]:
+        """
+        Every latent variable path of the fits in ``folder``, sorted (``add_column`` takes these
+        too).
+        """
+        return self._inventory.latent_paths(folder)
+
+    def info_keys(self, folder: Optional[str] = None) -> List[str]:
+        """
+        Every key of the ``info.json`` of the fits in ``folder``, nested keys dotted, sorted:
+        what ``add_info_column(key=...)`` takes.
+        """
+        return self._inventory.info_keys(folder)
+
+    def describe(self) -> str:
+        """
+        Folders, model paths, latent paths and info keys, per folder, as text to print.
+        """
+        return self._inventory.describe()
 
     # ------------------------------------------------------------------ what the table holds
 

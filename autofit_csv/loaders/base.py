@@ -96,6 +96,17 @@ class FitFiles(ABC):
         """
         return self._cached(f"json:{name}", lambda: self._read_json(name))
 
+    def json_bytes(self, name: str) -> bytes:
+        """
+        A JSON file's content as bytes, for telling files apart without parsing them (many fits
+        share one ``model.json``). The default serialises the parsed document.
+
+        Raises
+        ------
+        MissingFileError, UnreadableFileError
+        """
+        return json.dumps(self.json(name), sort_keys=True).encode()
+
     @abstractmethod
     def _read_json(self, name: str) -> dict:
         """
@@ -241,6 +252,30 @@ def _autofit_object(raw: dict, label: str, file: str):
         ) from error
 
 
+def read_file_bytes(path, label: str, relative: str) -> bytes:
+    """
+    A file's bytes, with the errors autofit_csv reports.
+
+    Raises
+    ------
+    MissingFileError
+        No such file.
+    UnreadableFileError
+        A folder, a file this user may not read, or another read error.
+    """
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except FileNotFoundError:
+        raise MissingFileError(label, relative, "is missing")
+    except IsADirectoryError:
+        raise UnreadableFileError(label, relative, "is a folder, not a file")
+    except PermissionError:
+        raise UnreadableFileError(label, relative, "is not readable (permission denied)")
+    except OSError as error:
+        raise UnreadableFileError(label, relative, "could not be read", str(error))
+
+
 def read_json_file(path, label: str, relative: str) -> dict:
     """
     ``json.load`` with the errors autofit_csv reports.
@@ -261,17 +296,7 @@ def read_json_file(path, label: str, relative: str) -> dict:
     UnreadableFileError
         A folder, a file this user may not read, or not valid JSON.
     """
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except FileNotFoundError:
-        raise MissingFileError(label, relative, "is missing")
-    except IsADirectoryError:
-        raise UnreadableFileError(label, relative, "is a folder, not a file")
-    except PermissionError:
-        raise UnreadableFileError(label, relative, "is not readable (permission denied)")
-    except OSError as error:
-        raise UnreadableFileError(label, relative, "could not be read", str(error))
+    data = read_file_bytes(path, label, relative)
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:

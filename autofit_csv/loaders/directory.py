@@ -13,6 +13,7 @@ from autofit_csv.loaders.base import (
     FitHandle,
     join_location,
     location_from_search_json,
+    read_file_bytes,
     read_json_file,
 )
 
@@ -164,10 +165,17 @@ class DirectoryFitFiles(FitFiles):
     def files_path(self) -> Path:
         return Path(self.handle.autofit_fit.directory) / "files"
 
-    def _read_json(self, name: str) -> dict:
+    def _path(self, name: str) -> str:
         # A string path: pathlib's joins cost more than the read for small files.
-        path = f"{self.handle.autofit_fit.directory}{os.sep}files{os.sep}{name}.json"
-        return read_json_file(path, self.label, f"files/{name}.json")
+        return f"{self.handle.autofit_fit.directory}{os.sep}files{os.sep}{name}.json"
+
+    def _read_json(self, name: str) -> dict:
+        return read_json_file(self._path(name), self.label, f"files/{name}.json")
+
+    def json_bytes(self, name: str) -> bytes:
+        return self._cached(
+            f"bytes:{name}", lambda: read_file_bytes(self._path(name), self.label, f"files/{name}.json")
+        )
 
     def _read_samples(self, model):
         from autonerves.class_path import get_class
