@@ -180,7 +180,6 @@ class DirectoryFitFiles(FitFiles):
     def _read_samples(self, model):
         from autonerves.class_path import get_class
 
-        info = self.json("samples_info")
         file = "files/samples.csv"
         try:
             sample_list = read_sample_list(self.files_path / "samples.csv")
@@ -196,6 +195,7 @@ class DirectoryFitFiles(FitFiles):
             raise UnreadableFileError(self.label, file, "could not be read", str(error))
         except (ValueError, IndexError, UnicodeDecodeError) as error:
             raise UnreadableFileError(self.label, file, "could not be parsed", str(error))
+        info = self.json("samples_info")
         try:
             cls = get_class(info["class_path"])
         except Exception as error:
