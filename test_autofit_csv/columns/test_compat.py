@@ -13,7 +13,7 @@ from autofit.aggregator.summary.aggregate_csv import AggregateCSV
 from autofit.aggregator.summary.aggregate_csv.column import ValueType
 
 from autofit_csv import AggregatorCSV
-from test_autofit_csv.conftest import EINSTEIN_MASS, ER, OUTPUT, read_csv
+from test_autofit_csv.conftest import EINSTEIN_MASS, ER, read_csv
 
 ALL_TYPES = [
     ValueType.Median,
@@ -82,12 +82,13 @@ def both_tables(aggregator, define, tmp_path):
 
 
 def completed_aggregator(root):
+    # autofit unzips beside the zip: only ever give it a private copy of the fixtures.
     with contextlib.redirect_stdout(io.StringIO()):
         return Aggregator.from_directory(root, completed_only=True)
 
 
-def test_no_columns_is_one_row_per_fit(tmp_path):
-    aggregator = completed_aggregator(OUTPUT)
+def test_no_columns_is_one_row_per_fit(output_copy, tmp_path):
+    aggregator = completed_aggregator(output_copy)
     theirs, ours = both_tables(aggregator, lambda table: None, tmp_path)
     assert len(ours) == len(theirs) == len(aggregator) == 7
     assert len({row["row"] for row in ours}) == 7
@@ -114,8 +115,8 @@ def test_fits_without_a_readable_location_keep_their_own_rows(output_copy, tmp_p
     )
 
 
-def test_dict_computed_column_as_autofit(tmp_path):
-    aggregator = completed_aggregator(OUTPUT)
+def test_dict_computed_column_as_autofit(output_copy, tmp_path):
+    aggregator = completed_aggregator(output_copy)
 
     def define(table):
         table.add_computed_column(
