@@ -116,7 +116,7 @@ class BuildLog:
         for (verb, reason, who), columns in grouped.items():
             named = ", ".join(who[:NAMED_IN_WARNING]) + (", ..." if len(who) > NAMED_IN_WARNING else "")
             noun = "row(s)" if reason in self.row_reasons else "fit(s)"
-            names = "; ".join(describe(column) for column in columns)
+            names = "; ".join(dict.fromkeys(describe(column) for column in columns))
             effect = "blank cells in" if verb == "blank" else "in"
             message = f"{reason}: {len(who)} {noun} ({named}); {effect} {names}."
             example = self.examples.get((columns[0], reason))
