@@ -95,6 +95,8 @@ class AggregatorCSV:
         #: The ``BuildReport`` of the last build (``save``, ``rows``, ``to_dataframe``); None
         #: before the first.
         self.report: Optional[BuildReport] = None
+        #: The spec a table made by ``from_spec`` came from.
+        self.spec = None
         handles = []
         # vars(), not getattr(): an autofit aggregator answers any attribute with a query.
         self._skipped = list(vars(aggregator).get("skipped", ())) if aggregator is not None else []
@@ -196,6 +198,55 @@ class AggregatorCSV:
             aggregator = Aggregator.from_database(url, completed_only=completed_only)
         table = cls(aggregator, strict=strict, progress=progress, path_prefix=path_prefix)
         warn_of_identifier_collisions(table._index.handles)
+        return table
+
+    @classmethod
+    def from_spec(
+        cls,
+        path: Union[str, os.PathLike],
+        processes: int = 1,
+        progress: Optional[bool] = None,
+        strict: Optional[bool] = None,
+    ) -> "AggregatorCSV":
+        """
+        The table a TOML spec declares (see ``autofit_csv.spec``): its source, its columns in
+        order, as the Python calls would make them. The spec's ``output`` is kept as
+        ``table.spec.output``.
+
+        Parameters
+        ----------
+        path
+            The spec file; the paths inside it are relative to its folder.
+        processes, progress
+            See ``AggregatorCSV``.
+        strict
+            Overrides the spec's ``strict``.
+
+        Raises
+        ------
+        SpecError
+            A spec that cannot be built; the message names the key.
+        """
+        from autofit_csv.spec import SpecError, add_columns, read_spec
+
+        spec = read_spec(path)
+        strict = spec.strict if strict is None else strict
+        options = dict(
+            completed_only=spec.completed_only,
+            strict=strict,
+            progress=progress,
+            path_prefix=spec.path_prefix,
+        )
+        try:
+            if "://" not in spec.source and Path(spec.source).is_dir():
+                table = cls.from_directory(spec.source, processes=processes, **options)
+            else:
+                # Database fits are read in this process (a session must not cross a fork).
+                table = cls.from_database(spec.source, **options)
+        except (FileNotFoundError, NotADirectoryError) as error:
+            raise SpecError(f"{spec.path}: source: {error}") from error
+        add_columns(table, spec)
+        table.spec = spec
         return table
 
     @classmethod
