@@ -21,8 +21,9 @@ setup(
     package_data={"autofit_csv.example": ["config/*/*.yaml"]},
     install_requires=requirements("requirements.txt"),
     extras_require={
-        "test": ["pytest", "pandas"],
+        "test": ["pytest", "pandas", "dask[distributed]"],
         "postgres": ["psycopg[binary]"],
+        "dask": ["dask[distributed]"],
     },
     classifiers=[
         "Programming Language :: Python :: 3.12",

@@ -12,7 +12,6 @@ import multiprocessing
 import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional
 
@@ -25,7 +24,7 @@ from autofit_csv.errors import (
     WorkerDiedError,
     warn,
 )
-from autofit_csv.loaders import files_for
+from autofit_csv.loaders import PortableFit, files_for
 from autofit_csv.output import cell_text
 from autofit_csv.quality import QualityPart, QualityPlan
 from autofit_csv.rows import RowIndex, RowKey
@@ -48,46 +47,30 @@ class Chunk:
     warnings: list
 
 
-class RowBuilder:
-    def __init__(
-        self,
-        columns: List[Column],
-        index: RowIndex,
-        extra_rows: List[RowKey],
-        strict: bool,
-    ):
+class ChunkBuilder:
+    def __init__(self, columns: List[Column], per_column: List[Optional[Dict]], strict: bool, quality):
         """
-        Turns columns and the fits of a ``RowIndex`` into lists of cells, one per row.
+        Builds the rows of given keys. Small enough to be sent to another process or machine:
+        with ``per_column`` cut down to a chunk's keys and ``PortableFit`` values, it is the job
+        an executor runs.
 
         Parameters
         ----------
         columns
-            The table's columns, in order.
-        index
-            The fits, grouped per folder.
-        extra_rows
-            Row keys that no fit makes (``AggregatorCSV.from_rows``).
+            The table's columns, prepared.
+        per_column
+            Per column, row key -> the fit that fills it (a ``FitHandle`` or ``PortableFit``);
+            None for columns that read no fit.
         strict
-            Raise at the first fit that cannot be read or function that fails, instead of
-            blanking the cells.
+            Raise at the first fit that cannot be read or function that fails.
+        quality
+            The table's ``QualityPlan``.
         """
         self.columns = columns
+        self.per_column = per_column
         self.strict = strict
+        self.quality = quality
         self.widths = [len(column.headers()) for column in columns]
-        self.per_column: List[Optional[Dict]] = [
-            index.fits_for(column.folder) if column.uses_fit else None for column in columns
-        ]
-        keys = set(extra_rows)
-        for fits in self.per_column:
-            if fits is not None:
-                keys.update(fits)
-        if not columns:
-            # A table with no columns yet has one row per fit, as autofit's AggregateCSV.
-            keys.update(index.fits_for(()))
-        self.keys: List[RowKey] = sorted(keys)
-        self.quality = QualityPlan(columns)
-
-    # ------------------------------------------------------------------ one chunk of rows
 
     def build(self, keys: List[RowKey], as_text: bool = False) -> Chunk:
         """
@@ -127,6 +110,8 @@ class RowBuilder:
                     continue
                 files = opened.get(handle.index)
                 if files is None:
+                    if type(handle) is PortableFit:
+                        handle = handle.open()
                     files = opened[handle.index] = files_for(handle)
             try:
                 out = column.cells(files, row)
@@ -175,95 +160,207 @@ class RowBuilder:
         if files is not None and len(blank) < len(headers):
             log.used.add(files.handle.index)
 
+class RowBuilder:
+    def __init__(
+        self,
+        columns: List[Column],
+        index: RowIndex,
+        extra_rows: List[RowKey],
+        strict: bool,
+    ):
+        """
+        Decides the table's rows and builds them, in this process, in forked workers, or on any
+        ``concurrent.futures.Executor``.
+
+        Parameters
+        ----------
+        columns
+            The table's columns, in order.
+        index
+            The fits, grouped per folder.
+        extra_rows
+            Row keys that no fit makes (``AggregatorCSV.from_rows``).
+        strict
+            Raise at the first fit that cannot be read or function that fails, instead of
+            blanking the cells.
+        """
+        per_column: List[Optional[Dict]] = [
+            index.fits_for(column.folder) if column.uses_fit else None for column in columns
+        ]
+        keys = set(extra_rows)
+        for fits in per_column:
+            if fits is not None:
+                keys.update(fits)
+        if not columns:
+            # A table with no columns yet has one row per fit, as autofit's AggregateCSV.
+            keys.update(index.fits_for(()))
+        self.keys: List[RowKey] = sorted(keys)
+        self.chunk_builder = ChunkBuilder(columns, per_column, strict, QualityPlan(columns))
+
+    @property
+    def quality(self) -> QualityPlan:
+        return self.chunk_builder.quality
+
+    def build(self, keys: List[RowKey], as_text: bool = False) -> Chunk:
+        """
+        The rows of ``keys`` built in this process.
+        """
+        return self.chunk_builder.build(keys, as_text)
+
     # ------------------------------------------------------------------ the whole table
 
-    def chunks(self, processes: int = 1, as_text: bool = False) -> Iterator[Chunk]:
+    def chunks(
+        self, processes: int = 1, as_text: bool = False, executor=None, database_url=None
+    ) -> Iterator[Chunk]:
         """
         Every chunk of rows, in key order.
 
         Parameters
         ----------
         processes
-            Worker processes reading fits in parallel (1: in this process).
+            Forked worker processes reading fits in parallel (1: in this process).
         as_text
             Give each cell as its CSV text (done in the workers, when there are some).
+        executor
+            A ``concurrent.futures.Executor`` (Dask's, mpi4py's, a process pool) to build chunks
+            on instead; fits are sent as paths or database ids.
+        database_url
+            The database the fits come from, for workers of an executor to open.
         """
         keys = self.keys
         size = CHUNK_ROWS
-        if processes > 1:
+        if executor is not None:
+            size = max(1, min(CHUNK_ROWS, len(keys) // 32))
+        elif processes > 1:
             size = max(1, min(CHUNK_ROWS, len(keys) // (processes * 8)))
         pieces = [keys[i : i + size] for i in range(0, len(keys), size)] or [[]]
         # The fits and columns live as long as the table: frozen, the garbage collector stops
         # re-scanning them while rows are built, and forked workers do not copy their pages.
         gc.freeze()
         try:
-            if processes > 1 and len(pieces) > 1 and _can_fork():
-                yield from self._parallel(pieces, processes, as_text)
+            if executor is not None:
+                yield from self._distributed(pieces, executor, as_text, database_url)
+            elif processes > 1 and len(pieces) > 1 and _can_fork():
+                yield from self._forked(pieces, processes, as_text)
             else:
                 for piece in pieces:
                     yield self.build(piece, as_text)
         finally:
             gc.unfreeze()
 
-    def _parallel(self, pieces: List[List[RowKey]], processes: int, as_text: bool):
+    def _forked(self, pieces: List[List[RowKey]], processes: int, as_text: bool):
         """
         Chunks built in order: this process builds every ``processes``-th chunk (it would
-        otherwise sit idle waiting), ``processes - 1`` forked workers build the rest. A worker
-        that dies fails the build at once, naming the fits it was reading.
+        otherwise sit idle waiting), ``processes - 1`` forked workers build the rest; they
+        inherit the columns, so user functions need not be picklable.
         """
         global _BUILDER
-        # Forked workers inherit the columns (user functions need not be picklable).
-        _BUILDER = (self, as_text)
+        _BUILDER = (self.chunk_builder, as_text)
         context = multiprocessing.get_context("fork")
         executor = ProcessPoolExecutor(processes - 1, mp_context=context)
+        try:
+            theirs = [i for i in range(len(pieces)) if i % processes]
+            yield from self._in_order(
+                pieces,
+                submit=lambda index: executor.submit(_build_inherited_chunk, pieces[index]),
+                mine=lambda index: index % processes == 0,
+                as_text=as_text,
+                window=4 * (processes - 1),
+                theirs=theirs,
+            )
+        finally:
+            _BUILDER = None
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _distributed(self, pieces, executor, as_text: bool, database_url):
+        """
+        Every chunk built by ``executor`` as a self-contained job: the columns, and the chunk's
+        fits as ``PortableFit`` (folder, zip or database id), so no live session or open file
+        crosses to the worker.
+        """
+        builder = self.chunk_builder
+        portable: Dict[int, PortableFit] = {}
+
+        def job(index: int) -> ChunkBuilder:
+            keys = pieces[index]
+            per_column = []
+            for fits in builder.per_column:
+                if fits is None:
+                    per_column.append(None)
+                    continue
+                chosen = {}
+                for key in keys:
+                    handle = fits.get(key)
+                    if handle is not None:
+                        if handle.index not in portable:
+                            portable[handle.index] = PortableFit.of(handle, database_url)
+                        chosen[key] = portable[handle.index]
+                per_column.append(chosen)
+            return ChunkBuilder(builder.columns, per_column, builder.strict, builder.quality)
+
+        yield from self._in_order(
+            pieces,
+            submit=lambda index: executor.submit(_run_job, job(index), pieces[index], as_text),
+            mine=lambda index: False,
+            as_text=as_text,
+            window=64,
+            theirs=list(range(len(pieces))),
+        )
+
+    def _in_order(self, pieces, submit, mine, as_text: bool, window: int, theirs: List[int]):
+        """
+        Submit the chunks that are not ``mine`` a window ahead, build mine here, and yield every
+        chunk in order, re-issuing the warnings workers caught. A worker that dies (or an
+        executor that loses one) fails the build at once, naming the fits it was reading.
+        """
         pending = {}
         # Repeats of a worker's warning show as often as in a serial build ("default" action).
         registry = {}
+        submitted = 0
         try:
-            theirs = [i for i in range(len(pieces)) if i % processes]
-            window = 4 * (processes - 1)
-            submitted = 0
-
-            def submit_more(until: int):
-                nonlocal submitted
-                while submitted < len(theirs) and theirs[submitted] <= until:
-                    index = theirs[submitted]
-                    pending[index] = executor.submit(_build_chunk, pieces[index])
-                    submitted += 1
-
             for index, piece in enumerate(pieces):
-                submit_more(index + window)
-                if index % processes == 0:
+                while submitted < len(theirs) and theirs[submitted] <= index + window:
+                    pending[theirs[submitted]] = submit(theirs[submitted])
+                    submitted += 1
+                if mine(index):
                     yield self.build(piece, as_text)
                     continue
                 try:
-                    chunk = pending.pop(index).result()
-                except BrokenProcessPool as error:
-                    raise WorkerDiedError(_died_message(self, pieces, sorted([index, *pending])))
-                for category, message, filename, lineno in chunk.warnings:
+                    outcome = pending.pop(index).result()
+                except Exception as error:
+                    raise WorkerDiedError(
+                        _died_message(self, pieces, sorted([index, *pending]), error)
+                    ) from error
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                for category, message, filename, lineno in outcome.warnings:
                     warnings.warn_explicit(message, category, filename, lineno, registry=registry)
-                chunk.quality._plan = self.quality
-                yield chunk
+                outcome.quality._plan = self.quality
+                yield outcome
         finally:
-            _BUILDER = None
             for future in pending.values():
                 future.cancel()
-            executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _died_message(builder: RowBuilder, pieces, indices: List[int]) -> str:
+def _died_message(builder: RowBuilder, pieces, indices: List[int], error: BaseException) -> str:
     labels = []
     for index in indices:
         for key in pieces[index]:
-            for fits in builder.per_column:
+            for fits in builder.chunk_builder.per_column:
                 handle = fits.get(key) if fits is not None else None
                 if handle is not None and handle.label not in labels:
                     labels.append(handle.label)
     shown = ", ".join(labels[:10]) + (f" and {len(labels) - 10} more" if len(labels) > 10 else "")
+    if "pickle" in str(error).lower():
+        return (
+            f"the executor could not send a column to its workers ({type(error).__name__}: "
+            f"{error}). Functions given to columns must be defined at module level for a "
+            f"process pool or MPI (Dask also sends lambdas)."
+        )
     return (
-        f"a worker process died (killed, out of memory, or a crash in native code) while "
-        f"reading one of these fits: {shown}. No file was written; build with processes=1 to "
-        f"see which fit and function it was."
+        f"a worker process died or was lost (killed, out of memory, or a crash in native code: "
+        f"{type(error).__name__}: {error}) while reading one of these fits: {shown}. No file "
+        f"was written; build with processes=1 to see which fit and function it was."
     )
 
 
@@ -278,19 +375,40 @@ def _can_fork() -> bool:
     return False
 
 
-def _build_chunk(keys: List[RowKey]) -> Chunk:
+def _build_inherited_chunk(keys: List[RowKey]) -> Chunk:
     """
-    A worker's share: the rows of ``keys``, with every warning they raised, to be re-issued by
-    the parent in order with its own category.
+    A forked worker's share: the rows of ``keys``, built by the builder it inherited.
     """
     builder, as_text = _BUILDER
+    return _run_job(builder, keys, as_text)
+
+
+def _run_job(builder: ChunkBuilder, keys: List[RowKey], as_text: bool):
+    """
+    One chunk, in a worker: its rows, with every warning they raised (re-issued by the caller in
+    order, with their own category). An error that ``strict`` raises is returned, not raised,
+    so that the caller can tell it from a worker that died.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        chunk = builder.build(keys, as_text)
+        try:
+            chunk = builder.build(keys, as_text)
+        except Exception as error:
+            return _sendable(error)
     chunk.warnings = [
         (_portable(w.category), str(w.message), w.filename, w.lineno) for w in caught
     ]
     return chunk
+
+
+def _sendable(error: Exception) -> Exception:
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(error))
+        return error
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
 
 
 def _portable(category):

@@ -52,6 +52,7 @@ class AggregatorCSV:
         progress: Optional[bool] = None,
         root: Union[None, str, os.PathLike] = None,
         path_prefix: Optional[str] = None,
+        executor=None,
     ):
         """
         A table with one row per dataset, built from the fits of an autofit aggregator.
@@ -83,6 +84,13 @@ class AggregatorCSV:
             Keep only fits whose location starts with these whole folders (``"vis"``,
             ``"survey/vis"``). Works on every backend; autofit's database does not store the
             path prefix, so ``agg.search.path_prefix == ...`` queries find nothing there.
+        executor
+            Any ``concurrent.futures.Executor`` to build rows on: a Dask client's
+            ``get_executor()`` (a laptop's ``LocalCluster`` or a SLURM cluster through
+            dask-jobqueue), ``mpi4py.futures.MPIPoolExecutor()``, a ``ProcessPoolExecutor``.
+            Fits are sent as paths or database ids; the output is the same bytes as a serial
+            build; a lost worker is an error. Functions given to columns must be picklable
+            (module level) for process pools and MPI; Dask also sends lambdas.
         """
         if processes < 1:
             raise ValueError(f"processes={processes} must be at least 1")
@@ -90,6 +98,8 @@ class AggregatorCSV:
         self.strict = strict
         self.processes = processes
         self.progress = progress
+        self.executor = executor
+        self._database_url = _session_url(aggregator)
         self._columns: List[Column] = []
         self._extra_rows = [RowKey(row) for row in rows]
         #: The ``BuildReport`` of the last build (``save``, ``rows``, ``to_dataframe``); None
@@ -123,6 +133,7 @@ class AggregatorCSV:
         processes: int = 1,
         progress: Optional[bool] = None,
         path_prefix: Optional[str] = None,
+        executor=None,
     ) -> "AggregatorCSV":
         """
         A table over every fit below an autofit output folder, zipped fits included.
@@ -139,7 +150,7 @@ class AggregatorCSV:
         completed_only
             Leave out fits without a ``.completed`` file. By default they are kept, and their
             cells are blank with a warning until they finish.
-        strict, processes, progress, path_prefix
+        strict, processes, progress, path_prefix, executor
             See ``AggregatorCSV``.
 
         Raises
@@ -158,6 +169,7 @@ class AggregatorCSV:
             progress=progress,
             root=directory,
             path_prefix=path_prefix,
+            executor=executor,
         )
 
     @classmethod
@@ -168,6 +180,7 @@ class AggregatorCSV:
         strict: bool = False,
         progress: Optional[bool] = None,
         path_prefix: Optional[str] = None,
+        executor=None,
     ) -> "AggregatorCSV":
         """
         A table over the fits of an autofit database: a SQLite file or any SQLAlchemy URL
@@ -183,8 +196,8 @@ class AggregatorCSV:
             ``results.sqlite`` (any file path), ``sqlite:///...`` or another SQLAlchemy URL.
         completed_only
             Leave out fits autofit did not mark complete.
-        strict, progress, path_prefix
-            See ``AggregatorCSV``.
+        strict, progress, path_prefix, executor
+            See ``AggregatorCSV``; an executor's workers open the database themselves.
 
         Raises
         ------
@@ -196,7 +209,9 @@ class AggregatorCSV:
         url = database_url(filename_or_url)
         with contextlib.redirect_stdout(io.StringIO()):
             aggregator = Aggregator.from_database(url, completed_only=completed_only)
-        table = cls(aggregator, strict=strict, progress=progress, path_prefix=path_prefix)
+        table = cls(
+            aggregator, strict=strict, progress=progress, path_prefix=path_prefix, executor=executor
+        )
         warn_of_identifier_collisions(table._index.handles)
         return table
 
@@ -207,6 +222,7 @@ class AggregatorCSV:
         processes: int = 1,
         progress: Optional[bool] = None,
         strict: Optional[bool] = None,
+        executor=None,
     ) -> "AggregatorCSV":
         """
         The table a TOML spec declares (see ``autofit_csv.spec``): its source, its columns in
@@ -217,7 +233,7 @@ class AggregatorCSV:
         ----------
         path
             The spec file; the paths inside it are relative to its folder.
-        processes, progress
+        processes, progress, executor
             See ``AggregatorCSV``.
         strict
             Overrides the spec's ``strict``.
@@ -236,6 +252,7 @@ class AggregatorCSV:
             strict=strict,
             progress=progress,
             path_prefix=spec.path_prefix,
+            executor=executor,
         )
         try:
             if "://" not in spec.source and Path(spec.source).is_dir():
@@ -663,7 +680,9 @@ class AggregatorCSV:
             bar = tqdm(total=len(builder.keys), unit="row", desc="AggregatorCSV")
         log = quality = None
         try:
-            for chunk in builder.chunks(self.processes, as_text):
+            for chunk in builder.chunks(
+                self.processes, as_text, executor=self.executor, database_url=self._database_url
+            ):
                 if log is None:
                     log, quality = chunk.log, chunk.quality
                 else:
@@ -777,3 +796,14 @@ class AggregatorCSV:
                 "(or pip install 'autofit-csv[test]')"
             ) from error
         return pandas.DataFrame(list(self._built_rows()), columns=self.headers)
+
+
+def _session_url(aggregator) -> Optional[str]:
+    """
+    The URL of the database a database aggregator reads, password included (workers of an
+    executor open it themselves); None for folder aggregators.
+    """
+    session = vars(aggregator).get("session") if aggregator is not None else None
+    bind = getattr(session, "bind", None)
+    url = getattr(bind, "url", None)
+    return url.render_as_string(hide_password=False) if url is not None else None

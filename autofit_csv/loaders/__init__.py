@@ -14,12 +14,14 @@ from autofit_csv.loaders.directory import (
     directory_handle,
     directory_handles,
 )
+from autofit_csv.loaders.portable import PortableFit
 
 __all__ = [
     "FitFiles",
     "FitHandle",
     "DatabaseFitFiles",
     "DirectoryFitFiles",
+    "PortableFit",
     "files_for",
     "handles_from",
 ]

@@ -92,6 +92,17 @@ def end_read_transaction(aggregator):
     session.commit()
 
 
+def open_session(url: str):
+    """
+    A plain SQLAlchemy session on an autofit database, for a worker process: no migration, no
+    writing.
+    """
+    import sqlalchemy
+    from sqlalchemy.orm import Session
+
+    return Session(sqlalchemy.create_engine(url))
+
+
 def database_url(filename_or_url: Union[str, os.PathLike]) -> str:
     """
     What autofit's ``open_database`` should be given for a database file or URL.

@@ -1,0 +1,127 @@
+"""
+A fit as an address that any process or machine can open: a folder, a zip, or a database id.
+
+An executor's workers (Dask, MPI, a process pool) get ``PortableFit`` objects, never autofit's
+live objects: a database session or an unzipped temporary folder does not survive the trip.
+Each worker opens what it is sent once per process.
+"""
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional
+
+from autofit_csv.loaders.base import FitHandle
+
+#: Per worker process: zips extracted, database sessions opened.
+_EXTRACTED: Dict[str, Path] = {}
+_SESSIONS: Dict[str, object] = {}
+_KEEP_ALIVE = []
+
+
+@dataclass(frozen=True)
+class PortableFit:
+    """
+    Where a fit is, in a form that can be sent to another process.
+
+    Attributes
+    ----------
+    kind
+        ``"folder"``, ``"zip"`` or ``"database"``.
+    where
+        The fit's folder, the zip, or the database URL.
+    ident
+        The database fit's identifier (empty otherwise).
+    location, index, label, completed
+        As the ``FitHandle`` it was made from.
+    """
+
+    kind: str
+    where: str
+    ident: str
+    location: str
+    index: int
+    label: str
+    completed: Optional[bool] = None
+
+    @classmethod
+    def of(cls, handle: FitHandle, database_url: Optional[str]) -> "PortableFit":
+        """
+        The portable form of a handle.
+
+        Raises
+        ------
+        ValueError
+            A database fit of a table that does not know its database URL.
+        """
+        fit = handle.autofit_fit
+        if hasattr(fit, "directory"):
+            if getattr(fit, "_temporary_directory", None) is not None:
+                # A zipped fit: its label is the zip's place in the user's tree.
+                kind, where = "zip", handle.label
+            else:
+                kind, where = "folder", str(fit.directory)
+            return cls(kind, where, "", handle.location, handle.index, handle.label, handle.completed)
+        if not database_url:
+            raise ValueError(
+                "an executor needs the database URL to send database fits to its workers; "
+                "make the table with AggregatorCSV.from_database(url)"
+            )
+        return cls(
+            "database",
+            database_url,
+            str(fit.id),
+            handle.location,
+            handle.index,
+            handle.label,
+            handle.completed,
+        )
+
+    def open(self) -> FitHandle:
+        """
+        The ``FitHandle`` of this fit in this process.
+        """
+        if self.kind == "database":
+            fit = _session(self.where).get(_fit_class(), self.ident)
+            if fit is None:
+                raise LookupError(f"{self.label}: no fit {self.ident} in the database")
+        else:
+            from autofit.aggregator.search_output import SearchOutput
+
+            folder = Path(self.where) if self.kind == "folder" else _extracted(self.where)
+            fit = SearchOutput(folder)
+        return FitHandle(fit, self.location, self.index, self.label, self.completed)
+
+
+def _fit_class():
+    from autofit.database.model.fit import Fit
+
+    return Fit
+
+
+def _session(url: str):
+    if url not in _SESSIONS:
+        from autofit_csv.loaders.database import open_session
+
+        _SESSIONS[url] = open_session(url)
+    return _SESSIONS[url]
+
+
+def _extracted(zip_path: str) -> Path:
+    """
+    The folder a zipped fit is extracted to in this process (once), holding its ``files/``.
+    """
+    if zip_path not in _EXTRACTED:
+        import tempfile
+
+        target = tempfile.TemporaryDirectory(prefix="autofit_csv_worker_")
+        _KEEP_ALIVE.append(target)
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(target.name)
+        folder = Path(target.name)
+        for directory, folders, _ in os.walk(target.name):
+            if "files" in folders:
+                folder = Path(directory)
+                break
+        _EXTRACTED[zip_path] = folder
+    return _EXTRACTED[zip_path]

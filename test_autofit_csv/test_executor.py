@@ -1,0 +1,152 @@
+"""
+``executor=``: any ``concurrent.futures.Executor`` builds the same bytes as a serial build, with
+fits sent as paths or database ids; warnings reach the caller; a lost worker is an error.
+Tested with a spawned process pool (nothing inherited) and a real Dask ``LocalCluster``.
+"""
+import multiprocessing
+import os
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from autofit_csv import AggregatorCSV, WorkerDiedError
+from test_autofit_csv.conftest import EINSTEIN_MASS, ER, OUTPUT
+
+# The test process, as its workers see it (a spawned worker imports this module afresh):
+# functions below misbehave only elsewhere.
+os.environ.setdefault("AUTOFIT_CSV_TEST_PARENT", str(os.getpid()))
+
+
+class WorkerWarning(UserWarning):
+    pass
+
+
+def doubled(instance):
+    return 2.0 * instance.galaxies.lens.mass.einstein_radius
+
+
+def doubled_with_a_warning(instance):
+    warnings.warn("said in a worker", WorkerWarning)
+    return doubled(instance)
+
+
+def dies_in_a_worker(instance):
+    if str(os.getpid()) != os.environ["AUTOFIT_CSV_TEST_PARENT"]:
+        os._exit(7)
+    return 1.0
+
+
+def spread(samples):
+    values = [v[0] for v in samples.parameter_lists[:20]]
+    return sum(values) / len(values), min(values), max(values)
+
+
+def define(agg, function=doubled):
+    agg.add_column("er", model_path=ER, folder="source_lp[1]", error=["values_at_sigma_3", "errors_at_sigma_1"])
+    agg.add_column("mass", model_path=EINSTEIN_MASS, folder="source_pix[2]", use_max_lh_instance=True)
+    agg.add_column("x2", latent_func=function, folder="source_pix[2]")
+    agg.add_x3_columns_with_errors("s", spread, folder="source_pix[2]")
+    agg.add_info_column("band", key="band", folder="source_lp[1]")
+    return agg
+
+
+def saved(make, path, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        agg = define(make(**kwargs))
+        data = agg.save(path).read_bytes()
+    return data, [(w.category, str(w.message)) for w in caught], agg.report.to_dict()
+
+
+@pytest.fixture(scope="module")
+def spawned_pool():
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+@pytest.mark.parametrize("backend", ["folder", "sqlite"])
+def test_process_pool_gives_the_serial_bytes(backend, sqlite_file, spawned_pool, tmp_path):
+    if backend == "folder":
+        make = lambda **kwargs: AggregatorCSV.from_directory(OUTPUT, **kwargs)
+    else:
+        make = lambda **kwargs: AggregatorCSV.from_database(sqlite_file, **kwargs)
+    serial = saved(make, tmp_path / "serial.csv")
+    pooled = saved(make, tmp_path / "pooled.csv", executor=spawned_pool)
+    assert pooled[0] == serial[0]
+    assert pooled[1] == serial[1]
+    assert pooled[2] == serial[2]
+    # The zipped fit (vis/lens_002/source_pix[2]) is read by the workers too.
+    assert b"vis/lens_002," in pooled[0]
+
+
+def test_worker_warnings_reach_the_caller_with_their_category(spawned_pool, tmp_path):
+    agg = define(AggregatorCSV.from_directory(OUTPUT, executor=spawned_pool), doubled_with_a_warning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        agg.save(tmp_path / "t.csv")
+    assert any(w.category is WorkerWarning and str(w.message) == "said in a worker" for w in caught)
+
+
+def test_a_lost_worker_is_an_error_not_a_hang(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("previous\n")
+    agg = define(AggregatorCSV.from_directory(OUTPUT), dies_in_a_worker)
+    start = time.monotonic()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        agg.executor = pool
+        with pytest.raises(WorkerDiedError, match=r"died or was lost.*source_pix\[2\]"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                agg.save(path)
+    assert time.monotonic() - start < 30
+    assert path.read_text() == "previous\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_a_lambda_on_a_process_pool_is_a_clear_error(spawned_pool, tmp_path):
+    agg = AggregatorCSV.from_directory(OUTPUT, executor=spawned_pool)
+    agg.add_column("x", latent_func=lambda instance: 1.0, folder="source_lp[1]")
+    with pytest.raises(WorkerDiedError, match="must be defined at module level"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            agg.save(tmp_path / "t.csv")
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    # Installed with the test extra: a missing Dask fails here, it never skips.
+    import distributed
+
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.mark.parametrize("backend", ["folder", "sqlite"])
+def test_dask_local_cluster_gives_the_serial_bytes(backend, sqlite_file, dask_client, tmp_path):
+    if backend == "folder":
+        make = lambda **kwargs: AggregatorCSV.from_directory(OUTPUT, **kwargs)
+    else:
+        make = lambda **kwargs: AggregatorCSV.from_database(sqlite_file, **kwargs)
+    serial = saved(make, tmp_path / "serial.csv")
+    on_dask = saved(make, tmp_path / "dask.csv", executor=dask_client.get_executor())
+    assert on_dask[0] == serial[0]
+    assert on_dask[2] == serial[2]
+
+
+def test_dask_sends_lambdas(dask_client, tmp_path):
+    agg = AggregatorCSV.from_directory(OUTPUT, executor=dask_client.get_executor())
+    agg.add_column("x", latent_func=lambda instance: 3.0 * instance.galaxies.lens.mass.einstein_radius, folder="source_lp[1]")
+    agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = list(agg.rows())
+    for row in rows:
+        if row["er"] is not None:
+            assert row["x"] == pytest.approx(3.0 * row["er"], rel=1e-12)
