@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from autofit_csv.errors import FitFileError, MissingFileError, UnreadableFileError
+from autofit_csv.loaders.models import MODELS
 from autofit_csv.model_paths import ModelPaths
 from autofit_csv.summary import Summary
 
@@ -175,7 +176,8 @@ class FitFiles(ABC):
 
     def model(self):
         """
-        autofit's model object, rebuilt from ``model.json`` (imports the model's classes).
+        autofit's model object for ``model.json``, built once per distinct model in this process
+        and shared by the fits of that model (see ``autofit_csv.loaders.models``).
 
         Raises
         ------
@@ -183,33 +185,53 @@ class FitFiles(ABC):
             autofit could not build the model (a class that no longer imports, a file of the
             wrong shape).
         """
-        return self._cached(
-            "model", lambda: _autofit_object(self.json("model"), self.label, "files/model.json")
-        )
+        return self._shared_model().model
+
+    def _shared_model(self):
+        def build():
+            try:
+                return MODELS.model_for(self.json_bytes("model"), self.json("model"))
+            except FitFileError:
+                raise
+            except Exception as error:
+                raise UnreadableFileError(
+                    self.label,
+                    "files/model.json",
+                    "could not be built by autofit",
+                    f"{type(error).__name__}: {error}",
+                ) from error
+
+        return self._cached("shared_model", build)
 
     def instance(self, use_max_lh_instance: bool):
         """
-        The model instance autofit builds from the summary's max likelihood sample or its
-        median PDF sample (no ``samples.csv`` needed).
+        The model instance of the summary's max likelihood sample or its median PDF sample (no
+        ``samples.csv`` needed): the instance autofit's own ``SamplesSummary`` gives, made
+        from the shared model and the sample's values.
 
         Raises
         ------
         MissingFileError
-            The summary or the model is missing, or the summary has no median PDF sample.
+            The summary or the model is missing, or the summary has no such sample.
         UnreadableFileError
-            autofit could not build the summary, the model or the instance.
+            autofit could not build the model or the instance.
         """
         file = f"files/{SAMPLES_SUMMARY}.json"
+        section = "max_log_likelihood_sample" if use_max_lh_instance else "median_pdf_sample"
 
         def build():
-            summary = _autofit_object(self.json(SAMPLES_SUMMARY), self.label, file)
-            summary.model = self.model()
             try:
-                if use_max_lh_instance:
-                    return summary.instance
-                if summary.median_pdf_sample is None:
-                    raise MissingFileError(self.label, file, "has no median PDF sample")
-                return summary.median_pdf(as_instance=True)
+                values = self.summary(SAMPLES_SUMMARY).section(section)
+            except ValueError as error:
+                raise UnreadableFileError(self.label, file, "has the wrong shape", str(error))
+            if values is None:
+                raise MissingFileError(self.label, file, f"has no {section}")
+            shared = self._shared_model()
+            try:
+                if not values:
+                    # No path-keyed values: let autofit decide what the sample means.
+                    return self._autofit_instance(use_max_lh_instance, shared.model)
+                return shared.model.instance_from_vector(shared.vector(values))
             except FitFileError:
                 raise
             except Exception as error:
@@ -221,6 +243,15 @@ class FitFiles(ABC):
                 ) from error
 
         return self._cached(f"instance:{use_max_lh_instance}", build)
+
+    def _autofit_instance(self, use_max_lh_instance: bool, model):
+        summary = _autofit_object(
+            self.json(SAMPLES_SUMMARY), self.label, f"files/{SAMPLES_SUMMARY}.json"
+        )
+        summary.model = model
+        if use_max_lh_instance:
+            return summary.instance
+        return summary.median_pdf(as_instance=True)
 
     def samples(self):
         """
