@@ -21,8 +21,9 @@ setup(
     package_data={"autofit_csv.example": ["config/*/*.yaml"]},
     install_requires=requirements("requirements.txt"),
     extras_require={
-        "test": ["pytest", "pandas"],
+        "test": ["pytest", "pandas", "selenium"],
         "postgres": ["psycopg[binary]"],
+        "formats": ["astropy", "pyarrow"],
     },
     classifiers=[
         "Programming Language :: Python :: 3.12",

@@ -50,6 +50,19 @@ class DatabaseFitFiles(FitFiles):
                 self.label, f"files/{name}.json", "is not stored in the database"
             )
 
+    def image_path(self, file: str) -> Path:
+        """
+        Never found: autofit's database keeps no images.
+
+        Raises
+        ------
+        MissingFileError
+            Always.
+        """
+        raise MissingFileError(
+            self.label, f"image/{file}", "is not stored in the database (it keeps no images)"
+        )
+
     def _read_samples(self, model):
         samples = self.handle.fit.samples
         if samples is None:

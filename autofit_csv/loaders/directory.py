@@ -157,6 +157,21 @@ class DirectoryFitFiles(FitFiles):
     def files_path(self) -> Path:
         return Path(self.handle.fit.directory) / "files"
 
+    def image_path(self, file: str) -> Path:
+        """
+        The absolute path of ``image/<file>`` of the fit (a zipped fit's is in the folder it
+        was unzipped to).
+
+        Raises
+        ------
+        MissingFileError
+            The fit has no such image.
+        """
+        path = Path(self.handle.fit.directory, "image", file).absolute()
+        if not path.is_file():
+            raise MissingFileError(self.label, f"image/{file}", "is missing")
+        return path
+
     def _read_json(self, name: str) -> dict:
         # A string path: pathlib's joins cost more than the read for small files.
         path = f"{self.handle.fit.directory}{os.sep}files{os.sep}{name}.json"
