@@ -4,6 +4,9 @@ that opens from disk. The table shows image cells as lazy-loaded thumbnails link
 image, sorts by any column when its header is clicked (numbers numerically, blank cells last in
 either direction, a second click reverses), and hides the rows that do not match the filter box.
 
+Made to be read: image columns come right after the row key, and numbers show 6 significant
+digits, the exact value (the CSV's text) in the cell's ``title``, which sorting uses.
+
 Every header, description and cell is escaped with ``html.escape``: a cell holding ``<script>``
 shows as that text. The script holds no data, so nothing from the table is ever read as code.
 """
@@ -33,7 +36,8 @@ th[aria-sort=ascending] button::after { content: " \\25B2"; font-size: 0.8em; }
 th[aria-sort=descending] button::after { content: " \\25BC"; font-size: 0.8em; }
 tbody tr:nth-child(even) { background: #f6f8fa; }
 tbody tr:hover { background: #ddf4ff; }
-td img { display: block; height: 90px; min-width: 90px; object-fit: contain; }
+td img { display: block; width: 96px; height: 72px; object-fit: contain; }
+td:has(img) { padding: 1px 4px; }
 """
 
 SCRIPT = """
@@ -56,7 +60,8 @@ SCRIPT = """
 
   function sortKey(row, column, numeric) {
     var cell = row.cells[column];
-    var text = cell ? cell.textContent.trim() : "";
+    // A number's exact value is its title when the cell shows it rounded.
+    var text = cell ? (cell.title || cell.textContent).trim() : "";
     if (text === "") return null;
     if (!numeric) return text;
     var value = Number(text.replace(/^([-+]?)inf$/i, "$1Infinity"));
@@ -139,6 +144,12 @@ def page(
     """
     escape = html.escape
     images = set(image_headers)
+    # The key first, then the pictures, then the rest: thumbnails are what a reader scans.
+    columns = (
+        columns[:1]
+        + [c for c in columns[1:] if c.header in images]
+        + [c for c in columns[1:] if c.header not in images]
+    )
     numeric = [n for n, column in enumerate(columns, start=1) if column.is_number]
     style = STYLE
     if numeric:
@@ -167,7 +178,9 @@ def page(
             )
     parts.append("</tr></thead>\n<tbody>\n")
 
-    texts = [_cell_texts(column) for column in columns]
+    texts = [
+        column.values if column.header in images else _cell_texts(column) for column in columns
+    ]
     renderers = [
         _image_cell if column.header in images else _text_cell for column in columns
     ]
@@ -189,16 +202,25 @@ def page(
 
 
 def _cell_texts(column: TypedColumn) -> list:
-    if column.is_number:
-        return [
-            "" if blank else repr(value)
-            for value, blank in zip(column.values.tolist(), column.mask.tolist())
-        ]
-    return column.values
+    """
+    Each cell's HTML (after ``<td``) but images'. A number shows 6 significant digits; when
+    that is not its exact text (``repr``, as in the CSV), the exact text is its ``title``.
+    """
+    escape = html.escape
+    if not column.is_number:
+        return [f">{escape(text)}" for text in column.values]
+    cells = []
+    for value, blank in zip(column.values.tolist(), column.mask.tolist()):
+        if blank:
+            cells.append(">")
+            continue
+        exact, shown = repr(value), f"{value:.6g}"
+        cells.append(f">{shown}" if shown == exact else f' title="{exact}">{shown}')
+    return cells
 
 
-def _text_cell(text: str, header: str) -> str:
-    return f"<td>{html.escape(text)}"
+def _text_cell(cell: str, header: str) -> str:
+    return f"<td{cell}"
 
 
 def _image_cell(path: str, header: str) -> str:

@@ -217,3 +217,16 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def many_rows(catalogue: Catalogue, count: int) -> List[list]:
+    """
+    ``count`` rows made of the catalogue's real rows over and over, each with its own key
+    (``vis/lens_001/copy_0007``), images included.
+    """
+    rows = []
+    for number in range(count):
+        row = list(catalogue.rows[number % len(catalogue.rows)])
+        row[0] = f"{row[0]}/copy_{number:04d}"
+        rows.append(row)
+    return rows
