@@ -66,7 +66,7 @@ def test_the_page_loads_with_every_row(browser, catalogue, tmp_path):
         f"{len(catalogue.rows)} rows"
     )
     if SCREENSHOT:
-        browser.set_window_size(1280, 520)
+        browser.set_window_size(1280, 640)
         browser.save_screenshot(SCREENSHOT)
 
 
