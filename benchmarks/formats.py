@@ -17,7 +17,7 @@ It prints each time and its ratio to the CSV's, and the targets (Parquet and FIT
 Run from the repository root::
 
     PYAUTO_SKIP_WORKSPACE_VERSION_CHECK=1 .venv/bin/python benchmarks/formats.py
-    PYAUTO_SKIP_WORKSPACE_VERSION_CHECK=1 .venv/bin/python benchmarks/formats.py --rows 3000 --repeats 9
+    PYAUTO_SKIP_WORKSPACE_VERSION_CHECK=1 .venv/bin/python benchmarks/formats.py --rows 3000
 """
 import argparse
 import contextlib

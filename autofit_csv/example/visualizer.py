@@ -40,7 +40,13 @@ class ToyLensVisualizer(af.Visualizer):
         axes = figure.add_axes((0.02, 0.02, 0.96, 0.96))
         x = np.linspace(-1.0, 1.0, analysis.data.size)
         axes.errorbar(
-            x, analysis.data, yerr=analysis.noise, fmt=".", color="0.3", markersize=2, elinewidth=0.5
+            x,
+            analysis.data,
+            yerr=analysis.noise,
+            fmt=".",
+            color="0.3",
+            markersize=2,
+            elinewidth=0.5,
         )
         axes.plot(x, analysis.model_data(instance), color="tab:red", linewidth=1.2)
         axes.set_xticks([])

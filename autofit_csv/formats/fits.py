@@ -21,8 +21,8 @@ CARD_TEXT = 68
 def card_text(text: str, width: int = CARD_TEXT) -> str:
     """
     ``text`` as a FITS header string value fits in one card: ASCII only (accents dropped,
-    dashes as ``-``, other characters as ``?``), on one line, cut with ``...`` to ``width`` characters counting the
-    doubling of single quotes FITS applies.
+    dashes as ``-``, other characters as ``?``), on one line, cut with ``...`` to ``width``
+    characters counting the doubling of single quotes FITS applies.
 
     Parameters
     ----------
@@ -60,6 +60,7 @@ def fits_hdu(columns: List[TypedColumn], descriptions: Dict[str, str]):
     """
     from astropy.io import fits
 
+    _check_names(columns)
     fits_columns = []
     for column in columns:
         if column.is_number:
@@ -83,6 +84,23 @@ def fits_hdu(columns: List[TypedColumn], descriptions: Dict[str, str]):
                 f"TCOMM{number}", card_text(description), after=f"TFORM{number}"
             )
     return hdu
+
+
+def _check_names(columns: List[TypedColumn]):
+    """
+    Raises
+    ------
+    ValueError
+        A header FITS cannot hold as a column name (``TTYPEn`` is one card of ASCII text).
+    """
+    for column in columns:
+        name = column.header
+        if not name.isascii() or _card_length(name) > CARD_TEXT:
+            raise ValueError(
+                f"Cannot write column {name!r} to FITS: a FITS column name is ASCII text of at "
+                f"most {CARD_TEXT} characters. Give the column a shorter name, or save as "
+                f".parquet or .ecsv, which take any header."
+            )
 
 
 def _utf8(texts: list) -> np.ndarray:

@@ -126,7 +126,9 @@ class StagedImages:
         previous = None
         if self.folder.exists() or self.folder.is_symlink():
             previous = Path(
-                tempfile.mkdtemp(prefix=f".{self.folder.name}.", suffix=".old", dir=self.folder.parent)
+                tempfile.mkdtemp(
+                    prefix=f".{self.folder.name}.", suffix=".old", dir=self.folder.parent
+                )
             )
             os.replace(self.folder, previous / self.folder.name)
         os.replace(self.staging, self.folder)

@@ -62,7 +62,9 @@ def test_database_fits_have_no_images(sqlite_file):
     agg.close()
 
 
-@pytest.mark.parametrize("file", ["", "../files/model.json", "/etc/passwd", "C:/x.png", "a/../../b"])
+@pytest.mark.parametrize(
+    "file", ["", "../files/model.json", "/etc/passwd", "C:/x.png", "a/../../b"]
+)
 def test_a_file_outside_image_is_refused(file):
     with pytest.raises(ValueError, match="below the fit's image/ folder"):
         ImageColumn("fit", file)

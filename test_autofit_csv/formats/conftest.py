@@ -9,7 +9,6 @@ import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Dict, List
 
 import pytest

@@ -1,3 +1,6 @@
+import pytest
+
+from autofit_csv.formats import write_table
 from autofit_csv.formats.fits import CARD_TEXT, card_text
 
 
@@ -30,3 +33,21 @@ def test_a_card_written_by_astropy_holds_the_text_whole(tmp_path):
     card = header.cards["TCOMM1"].image
     assert len(card) == 80
     assert "CONTINUE" not in header.tostring()
+
+
+@pytest.mark.parametrize("header", ["x" * 69, "Sérsic"])
+def test_a_header_fits_cannot_name_is_refused_clearly(tmp_path, header):
+    path = tmp_path / "t.fits"
+    path.write_text("previous")
+    with pytest.raises(ValueError, match="FITS column name is ASCII text of at most 68"):
+        write_table(path, ["row", header], [["a", 1.0]], {})
+    assert path.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.fits"]
+
+
+def test_the_longest_header_fits_takes(tmp_path):
+    from astropy.table import Table
+
+    header = "x" * 68
+    table = Table.read(write_table(tmp_path / "t.fits", ["row", header], [["a", 1.5]], {}))
+    assert table.colnames == ["row", header] and table[header][0] == 1.5

@@ -28,7 +28,11 @@ def test_image_links_are_url_encoded_and_escaped(tmp_path):
     source = tmp_path / "fit.png"
     source.write_bytes(b"png")
     path = write_table(
-        tmp_path / "t.html", ["row", "fit"], [["vis/lens [1]&x", str(source)]], {}, image_headers=["fit"]
+        tmp_path / "t.html",
+        ["row", "fit"],
+        [["vis/lens [1]&x", str(source)]],
+        {},
+        image_headers=["fit"],
     )
     page = path.read_text()
     (cell,) = re.findall(r'<a href="([^"]*)"><img src="([^"]*)" loading="lazy"', page)

@@ -7,8 +7,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
 from autofit_csv.formats import write_table
 from test_autofit_csv.conftest import read_csv
 from test_autofit_csv.formats.conftest import expected_image_bytes, expected_number, many_rows
@@ -73,7 +71,9 @@ def test_the_page_loads_with_every_row(browser, catalogue, tmp_path):
 def test_every_thumbnail_loads(browser, catalogue, tmp_path):
     path = _page(catalogue, tmp_path)
     browser.get(path.as_uri())
-    images = browser.execute_script("return Array.from(document.querySelectorAll('#catalogue img'))")
+    images = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#catalogue img'))"
+    )
     expected = [
         (row[0], header)
         for row in catalogue.rows

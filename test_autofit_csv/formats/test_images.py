@@ -84,7 +84,9 @@ def test_an_image_that_cannot_be_copied_is_a_blank_cell_said_once(tmp_path):
     assert "gone.png" in str(warning.message)
 
     reported = []
-    _save(tmp_path / "t.csv", ["row", "fit"], rows, ["fit"], on_missing=lambda *a: reported.append(a))
+    _save(
+        tmp_path / "t.csv", ["row", "fit"], rows, ["fit"], on_missing=lambda *a: reported.append(a)
+    )
     assert [(header, key) for header, key, _ in reported] == [("fit", "a")]
 
 

@@ -33,7 +33,9 @@ def test_one_text_cell_makes_the_column_text_with_the_csv_text_of_numbers():
 
 
 def test_blank_cells_are_masked_none_and_empty_text_alike():
-    (_, x, t) = typed_columns(["row", "x", "t"], [["a", None, ""], ["b", 2.5, "q"], ["c", "", None]])
+    (_, x, t) = typed_columns(
+        ["row", "x", "t"], [["a", None, ""], ["b", 2.5, "q"], ["c", "", None]]
+    )
     assert x.kind == NUMBER and x.mask.tolist() == [True, False, True]
     assert x.values[1] == 2.5
     assert t.kind == TEXT and t.mask.tolist() == [True, False, True]

@@ -255,8 +255,11 @@ def test_fits_descriptions_are_tcomm_cards_cut_to_one_card(catalogue, tmp_path):
         if len(whole) <= 68 and whole.isascii():
             assert text == whole
     long = descriptions["einstein_radius_lower_3_sigma"]
-    assert long.endswith("...") and DESCRIPTIONS["einstein_radius_lower_3_sigma"].startswith(long[:-3])
-    assert descriptions["intensity_pix"] == "source intensity - Sersic 'bulge', folder source_pix[2]"
+    assert long.endswith("...")
+    assert DESCRIPTIONS["einstein_radius_lower_3_sigma"].startswith(long[:-3])
+    assert descriptions["intensity_pix"] == (
+        "source intensity - Sersic 'bulge', folder source_pix[2]"
+    )
     with open(path, "rb") as file:
         header_text = file.read(2880 * 3).decode("ascii")
     assert "CONTINUE" not in header_text  # one card each, no long-string continuation
@@ -355,7 +358,8 @@ def test_failure_midway_keeps_previous_file_and_images(catalogue, tmp_path, suff
     with pytest.raises(RuntimeError):
         write_table(path, catalogue.headers, rows(), {}, image_headers=IMAGES)
     assert path.read_bytes() == before
-    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "catalogue_files").rglob("*")) == images
+    after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "catalogue_files").rglob("*"))
+    assert after == images
     assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no temporary file or folder left
 
 
