@@ -14,7 +14,7 @@ $(VENV)/.installed: setup.py requirements.txt
 	echo "Creating $(VENV) with $$interpreter"; \
 	"$$interpreter" -m venv $(VENV) && \
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip && \
-	$(VENV)/bin/python -m pip install --quiet -e '.[test,postgres]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[test,postgres,formats]'
 	@touch $@
 
 demo: $(VENV)/.installed

@@ -21,9 +21,10 @@ setup(
     package_data={"autofit_csv.example": ["config/*/*.yaml"]},
     install_requires=requirements("requirements.txt"),
     extras_require={
-        "test": ["pytest", "pandas", "dask[distributed]"],
+        "test": ["pytest", "pandas", "selenium", "dask[distributed]"],
         "postgres": ["psycopg[binary]"],
         "dask": ["dask[distributed]"],
+        "formats": ["astropy", "pyarrow"],
     },
     classifiers=[
         "Programming Language :: Python :: 3.12",

@@ -102,6 +102,14 @@ def _temporary_prefix(path: Path) -> str:
     return f".{path.name}."
 
 
+def temporary_prefix(path: Path) -> str:
+    """
+    The start of the name of a temporary file for ``path`` made by this process:
+    ``.NAME.HOST.PID.`` (``remove_stale_temporaries`` recognises it).
+    """
+    return f"{_temporary_prefix(path)}{_host()}.{os.getpid()}."
+
+
 def _host() -> str:
     # Dots would make the name ambiguous to split; hosts of a cluster differ in any case.
     return socket.gethostname().replace(".", "_") or "host"
@@ -176,9 +184,7 @@ def replace_atomically(
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(
-        prefix=f"{_temporary_prefix(path)}{_host()}.{os.getpid()}.",
-        suffix=".tmp",
-        dir=path.parent,
+        prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent
     )
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would have.

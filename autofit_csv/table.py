@@ -17,6 +17,7 @@ from autofit_csv.columns import (
     ComputedColumn,
     ErrorColumn,
     FuncColumn,
+    ImageColumn,
     JsonColumn,
     LabelColumn,
     SamplesFuncColumn,
@@ -736,20 +737,24 @@ class AggregatorCSV:
 
     def save(self, path: Union[str, os.PathLike], escape_formulas: bool = False) -> Path:
         """
-        Write the table as CSV, atomically: a failure leaves any previous file untouched.
+        Write the table, atomically, in the format its suffix names: ``.csv``, ``.parquet``,
+        ``.fits``, ``.ecsv`` or ``.html`` (a page to inspect the fits by eye). A failure leaves
+        any previous file untouched.
 
-        Floats are written with ``repr``, so each reads back equal to the value in the JSON.
-        Every cell reads back identical through Python's ``csv`` module and pandas (line breaks
-        of any kind are quoted); NUL characters, which no reader keeps, are removed and
-        reported.
+        CSV floats are written with ``repr``, so each reads back equal to the value in the JSON,
+        and every cell reads back identical through Python's ``csv`` module and pandas (line
+        breaks of any kind are quoted); NUL characters, which no reader keeps, are removed and
+        reported. In the other formats numeric columns are float64 with blank cells null or
+        masked, and each header's description is kept where the format has a place for it.
+        Images of ``add_image_column`` are copied into ``<stem>_files/`` beside the output.
 
         Parameters
         ----------
         path
-            The CSV file.
+            The output file.
         escape_formulas
-            Prefix text cells that a spreadsheet would run as a formula (starting with ``=``,
-            ``+``, ``-``, ``@``) with ``'``. Numbers are never touched.
+            CSV only: prefix text cells that a spreadsheet would run as a formula (starting with
+            ``=``, ``+``, ``-``, ``@``) with ``'``. Numbers are never touched.
 
         Returns
         -------
@@ -758,26 +763,123 @@ class AggregatorCSV:
 
         Raises
         ------
+        ValueError
+            An unknown suffix (the message lists the formats), or ``escape_formulas`` for a
+            format other than CSV.
+        ImportError
+            The format needs ``pip install 'autofit-csv[formats]'``.
         IsADirectoryError, NotADirectoryError
-            ``path`` is a folder, or something above it is a file (before any row is built).
+            ``path`` is a folder, or something above it is a file.
+
+        All of these are raised before any row is built.
         """
+        from autofit_csv.formats import format_of, staged_images, write_table
+
         path = check_target(path)
-        used = {}
+        suffix = format_of(path)
+        if escape_formulas and suffix != ".csv":
+            raise ValueError(f"escape_formulas applies to CSV files, not {suffix}")
+        headers, image_headers = self.headers, self.image_headers
+        missed = []
 
-        def write(file):
-            rows = self._built_rows(as_text=True)
-            used["writer"] = write_csv(file, self.headers, rows, escape_formulas)
+        def on_missing(header: str, key: str, reason: str):
+            missed.append((header, key, reason))
 
-        replace_atomically(path, write)
-        writer = used["writer"]
-        if writer.nul_cells:
+        rows = self._built_rows(as_text=suffix == ".csv")
+        writer = None
+        if suffix == ".csv":
+            used = {}
+
+            def write(file):
+                used["writer"] = write_csv(file, headers, rows, escape_formulas)
+
+            with contextlib.ExitStack() as stack:
+                if image_headers:
+                    images = stack.enter_context(
+                        staged_images(path, headers, image_headers, on_missing)
+                    )
+                    rows = images.rows(rows)
+                replace_atomically(path, write)
+            writer = used["writer"]
+        else:
+            write_table(
+                path,
+                headers,
+                rows,
+                self.descriptions,
+                image_headers=image_headers,
+                on_missing_image=on_missing,
+            )
+        self._after_save(writer, missed)
+        return path
+
+    def _after_save(self, writer, missed: list):
+        """
+        Add to the report what only writing found: NUL characters removed, images that could
+        not be copied.
+        """
+        if writer is not None and writer.nul_cells:
             problem = (
                 f"NUL characters removed from {writer.nul_cells} cell(s) "
                 f"(headers: {', '.join(writer.nul_headers)})"
             )
             self.report.problems.append(problem)
             warn(f"{problem}; no CSV reader keeps them.")
-        return path
+        by_header = {}
+        for header, key, reason in missed:
+            self.report.blank.setdefault(header, {}).setdefault("image could not be copied", []).append(key)
+            by_header.setdefault(header, []).append((key, reason))
+        for header, entries in by_header.items():
+            named = ", ".join(key for key, _ in entries[:5]) + (", ..." if len(entries) > 5 else "")
+            warn(
+                f"image could not be copied: {len(entries)} row(s) ({named}); blank cells in "
+                f"{header!r}. First: {entries[0][1]}. See agg.report."
+            )
+
+    @property
+    def image_headers(self) -> List[str]:
+        """
+        Headers of image columns (``add_image_column``), whose files are copied on save.
+        """
+        return [h for c in self._columns if isinstance(c, ImageColumn) for h in c.headers()]
+
+    def add_image_column(
+        self, name: str, file: str = "subplot_fit.png", folder: Optional[str] = None
+    ):
+        """
+        Add a column of one image of each fit, ``image/<file>`` (zipped fits included). Saving
+        copies the images into ``<output stem>_files/`` beside the output and writes their
+        relative paths; the HTML page shows them as thumbnails.
+
+        Parameters
+        ----------
+        name
+            The header.
+        file
+            The image's path below the fit's ``image/`` folder.
+        folder
+            As in ``add_column``.
+
+        Raises
+        ------
+        ValueError
+            ``file`` is absolute or climbs out of ``image/``.
+        """
+        self.add(ImageColumn(name, file, folder))
+
+    def to_table(self):
+        """
+        The table as an astropy ``Table``: numeric columns float64, blank cells masked, each
+        column's description set.
+
+        Raises
+        ------
+        ImportError
+            If astropy is not installed (``pip install 'autofit-csv[formats]'``).
+        """
+        from autofit_csv.formats import to_astropy_table
+
+        return to_astropy_table(self.headers, self._built_rows(), self.descriptions)
 
     def to_dataframe(self):
         """

@@ -5,6 +5,7 @@ becomes cells. A new kind is one module here and one ``AggregatorCSV.add(column)
 from autofit_csv.columns.base import Column, RowContext
 from autofit_csv.columns.error import ERROR_KINDS, ErrorColumn
 from autofit_csv.columns.func import ComputedColumn, FuncColumn
+from autofit_csv.columns.image import ImageColumn
 from autofit_csv.columns.json_column import JsonColumn
 from autofit_csv.columns.label import LabelColumn
 from autofit_csv.columns.samples_func import SamplesFuncColumn
@@ -17,6 +18,7 @@ __all__ = [
     "ErrorColumn",
     "ComputedColumn",
     "FuncColumn",
+    "ImageColumn",
     "JsonColumn",
     "LabelColumn",
     "SamplesFuncColumn",

@@ -17,6 +17,7 @@ import autofit as af  # noqa: E402
 from autofit import conf  # noqa: E402
 
 from autofit_csv.example.lens_model import lens_model  # noqa: E402
+from autofit_csv.example.visualizer import ToyLensVisualizer  # noqa: E402
 
 LATENT_KEY = "galaxies.lens.mass.einstein_mass"
 
@@ -38,6 +39,7 @@ class EinsteinMassLatent(af.Latent):
 
 class ToyLensAnalysis(af.Analysis):
     Latent = EinsteinMassLatent
+    Visualizer = ToyLensVisualizer
 
     def __init__(self, data: np.ndarray, noise: float):
         """
@@ -54,8 +56,14 @@ class ToyLensAnalysis(af.Analysis):
         self.data = data
         self.noise = noise
 
+    def model_data(self, instance) -> np.ndarray:
+        """
+        The signal of a model instance, on the data's points.
+        """
+        return signal_from(instance, self.data.size)
+
     def log_likelihood_function(self, instance) -> float:
-        signal = signal_from(instance, self.data.size)
+        signal = self.model_data(instance)
         return float(-0.5 * np.sum(((self.data - signal) / self.noise) ** 2))
 
 

@@ -56,6 +56,19 @@ class DatabaseFitFiles(FitFiles):
                 f"{type(error).__name__}: {error}",
             ) from error
 
+    def image_path(self, file: str) -> Path:
+        """
+        Never found: autofit's database keeps no images.
+
+        Raises
+        ------
+        MissingFileError
+            Always.
+        """
+        raise MissingFileError(
+            self.label, f"image/{file}", "is not stored in the database (it keeps no images)"
+        )
+
     def _read_samples(self, model):
         file = "files/samples.csv"
         try:

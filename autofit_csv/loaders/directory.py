@@ -215,7 +215,16 @@ class DirectoryFitFiles(FitFiles):
             ) from error
 
     def image_path(self, name: str) -> Path:
-        path = Path(self.handle.autofit_fit.directory) / "image" / name
+        """
+        The absolute path of ``image/<name>`` of the fit (a zipped fit's is in the folder it
+        was unzipped to).
+
+        Raises
+        ------
+        MissingFileError
+            The fit has no such image.
+        """
+        path = (Path(self.handle.autofit_fit.directory) / "image" / name).absolute()
         if not path.is_file():
             raise MissingFileError(self.label, f"image/{name}", "is missing")
         return path
