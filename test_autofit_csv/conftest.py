@@ -128,47 +128,22 @@ POSTGRES_HOW = (
 
 def scrape_into(url_or_file: str, output: Path):
     """
-    Fill an autofit database from an output folder with autofit's own scraper (not our code).
+    Fill an autofit database (prepared first if need be) from an output folder with
+    ``autofit_csv.database``, which runs autofit's own scraper.
     """
-    import contextlib
-    import io
+    from autofit_csv import database
 
-    from autofit.database.aggregator.aggregator import Aggregator
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        database = Aggregator.from_database(url_or_file)
-        database.add_directory(str(output))
-        database.session.commit()
-        database.session.close()
+    database.prepare(url_or_file)
+    database.add_directory(url_or_file, output)
 
 
 def prepare_empty_database(url: str):
     """
-    Give an empty PostgreSQL database autofit's schema, as autofit does for a new SQLite file.
-
-    autofit opens any URL as an existing database and migrates it; on an empty PostgreSQL
-    database its migration fails (it expects SQLite's error for the missing revision table).
+    Give an empty database autofit's schema (autofit 2026.10.26.1 cannot for PostgreSQL).
     """
-    import sqlalchemy
-    from autofit.database.migration.steps import migrator
-    from autofit.database.model import Base
-    from autofit.database.model.instance import Value
+    from autofit_csv import database
 
-    # autofit stores bools in a float column; SQLite takes them, PostgreSQL refuses them.
-    @sqlalchemy.event.listens_for(Value, "before_insert")
-    def _bool_as_float(mapper, connection, target):
-        if isinstance(target.value, bool):
-            target.value = float(target.value)
-
-    engine = sqlalchemy.create_engine(url)
-    Base.metadata.create_all(engine)
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text("CREATE TABLE revision (revision_id VARCHAR PRIMARY KEY)"))
-        connection.execute(
-            sqlalchemy.text("INSERT INTO revision (revision_id) VALUES (:id)"),
-            {"id": migrator.latest_revision.id},
-        )
-    engine.dispose()
+    database.prepare(url)
 
 
 @pytest.fixture(scope="session")
