@@ -24,6 +24,7 @@ setup(
         "test": ["pytest", "pandas"],
         "postgres": ["psycopg[binary]"],
     },
+    entry_points={"console_scripts": ["autofit-csv = autofit_csv.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3.12",
         "Topic :: Scientific/Engineering :: Astronomy",
