@@ -23,6 +23,7 @@ setup(
     extras_require={
         "test": ["pytest", "pandas"],
         "postgres": ["psycopg[binary]"],
+        "docs": ["sphinx", "furo", "myst-parser"],
     },
     entry_points={"console_scripts": ["autofit-csv = autofit_csv.cli:main"]},
     classifiers=[
