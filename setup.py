@@ -25,7 +25,9 @@ setup(
         "postgres": ["psycopg[binary]"],
         "dask": ["dask[distributed]"],
         "formats": ["astropy", "pyarrow"],
+        "docs": ["sphinx", "furo", "myst-parser"],
     },
+    entry_points={"console_scripts": ["autofit-csv = autofit_csv.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3.12",
         "Topic :: Scientific/Engineering :: Astronomy",

@@ -28,7 +28,10 @@ from autofit_csv.errors import (
     UnreadableFileError,
     WorkerDiedError,
 )
+from autofit_csv.catalogue import CatalogueError
+from autofit_csv.comparison import Comparison, compare
 from autofit_csv.report import BuildReport
+from autofit_csv.spec import SpecError
 from autofit_csv.table import AggregatorCSV
 
 __version__ = "0.1.0"
@@ -40,6 +43,10 @@ _af.AggregatorCSV = AggregatorCSV
 __all__ = [
     "AggregatorCSV",
     "BuildReport",
+    "compare",
+    "Comparison",
+    "CatalogueError",
+    "SpecError",
     "AutofitCSVWarning",
     "ColumnFunctionError",
     "FitFileError",

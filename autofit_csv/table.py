@@ -630,9 +630,15 @@ class AggregatorCSV:
 
     def describe(self) -> str:
         """
-        Folders, model paths, latent paths and info keys, per folder, as text to print.
+        Folders, model paths, latent paths and info keys, per folder, and what discovery could
+        not read, as text to print.
         """
-        return self._inventory.describe()
+        text = self._inventory.describe()
+        if self._skipped:
+            lines = [f"\nskipped ({len(self._skipped)}):"]
+            lines.extend(f"  {path}: {reason}" for path, reason in sorted(self._skipped))
+            text += "\n".join(lines)
+        return text
 
     # ------------------------------------------------------------------ what the table holds
 

@@ -510,7 +510,7 @@ def test_passwords_are_masked():
 
 def db_command(*arguments, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "autofit_csv.database", "db", *map(str, arguments)],
+        [sys.executable, "-m", "autofit_csv", "db", *map(str, arguments)],
         cwd=cwd,
         capture_output=True,
         text=True,
