@@ -198,3 +198,25 @@ def test_build_bad_spec_exits_2_naming_the_key(tmp_path, columns, output, words)
 def test_build_bad_processes_exits_2(tmp_path):
     result = run("build", write_spec(tmp_path, ER_COLUMN), "--processes", "0")
     assert result.returncode == 2 and "--processes" in result.stderr
+
+
+def test_the_spec_of_the_cli_page_builds_as_written(tmp_path):
+    import re
+    import shutil
+
+    page = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    toml = re.search(r"```toml\n(.*?)```", page, re.S).group(1)
+    functions = re.search(r"with `spec_functions.py` beside it:\n\n```py\n(.*?)```", page, re.S).group(1)
+    # The page's relative source works from docs/; keep that layout in a copy.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copytree(OUTPUT, tmp_path / "test_autofit_csv" / "fixtures" / "output")
+    (docs / "spec.toml").write_text(toml)
+    (docs / "spec_functions.py").write_text(functions)
+    result = run("build", docs / "spec.toml")
+    assert result.returncode == 0, result.stderr
+    rows = {row["row"]: row for row in read_csv(docs / "_build" / "catalogue.csv")}
+    assert float(rows["vis/lens_001"]["einstein_radius"]) == sample_value("vis/lens_001/source_lp[1]", ER)
+    assert float(rows["vis/lens_001"]["einstein_radius_x2"]) == 2 * sample_value("vis/lens_001/source_lp[1]", ER)
+    assert rows["vis/lens_001"]["fit"] == "catalogue_files/fit/vis_lens_001.png"
+    assert (docs / "_build" / rows["vis/lens_001"]["fit"]).exists()
