@@ -58,9 +58,15 @@ def build(root: Path, tmp_path: Path, **options):
     """
     agg = AggregatorCSV.from_directory(root, **options)
     agg.add_column("er", model_path=ER, folder=FOLDER)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AutofitCSVWarning)  # the running fit's blank cell
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AutofitCSVWarning)
         path = agg.save(tmp_path / "table.csv")
+    # What discovery skipped reaches the build report, and each kind is said once.
+    skipped = agg._aggregator.skipped
+    assert [tuple(entry) for entry in agg.report.skipped] == [tuple(entry) for entry in skipped]
+    messages = [str(w.message) for w in caught if issubclass(w.category, AutofitCSVWarning)]
+    for kind in {skip_kind(reason) for _, reason in skipped}:
+        assert len([m for m in messages if m.startswith(f"{kind}: ")]) == 1, (kind, messages)
     return agg, {row["row"]: row["er"] for row in read_csv(path)}
 
 
