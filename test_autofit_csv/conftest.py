@@ -206,21 +206,35 @@ def make(backend, request):
 
 
 _postgres_outcomes = {"passed": 0, "failed": 0, "skipped": 0}
+_unprivileged_outcomes = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "unprivileged: needs file permissions to bind the test process (chmod 000 files); "
+        "skips as root, and `make test` runs these again without root's permission override",
+    )
 
 
 def pytest_runtest_logreport(report):
-    if "postgres" not in report.nodeid:
-        return
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        _postgres_outcomes[report.outcome] += 1
+        if "postgres" in report.nodeid:
+            _postgres_outcomes[report.outcome] += 1
+        if "unprivileged" in report.keywords:
+            _unprivileged_outcomes[report.outcome] += 1
 
 
 def pytest_terminal_summary(terminalreporter):
     """
-    Say how many tests ran against the real PostgreSQL server, so a CI log shows it.
+    Say how many tests ran against the real PostgreSQL server and how many permission tests
+    ran where permissions bind, so a CI log shows both.
     """
-    counts = _postgres_outcomes
-    terminalreporter.write_line(
-        f"PostgreSQL backend tests: {counts['passed']} passed, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped"
-    )
+    for label, counts in (
+        ("PostgreSQL backend tests", _postgres_outcomes),
+        ("Unprivileged (file permission) tests", _unprivileged_outcomes),
+    ):
+        terminalreporter.write_line(
+            f"{label}: {counts['passed']} passed, {counts['failed']} failed, "
+            f"{counts['skipped']} skipped"
+        )

@@ -1,22 +1,40 @@
 """
 Finding the fits below an output root: the walk of autofit's ``Aggregator.from_directory``,
-pruned and, on request, spread over worker processes.
+pruned, spread over worker processes on request, and never stopped by what it finds.
 
 The result is autofit's own ``Aggregator`` of autofit ``SearchOutput`` objects, so everything
-after discovery is autofit's. Two things differ from autofit's walk, both for speed: a fit
-folder's ``files/``, ``image/`` and ``search_internal/`` are not walked (they hold a fit's
-outputs, never another fit: three of the five folders a fit has), and with ``processes > 1``
-subtrees are walked in parallel. Zips are handled as autofit's ``unzip_temporary=True`` does:
-extracted into a temporary folder that mirrors the tree, never beside themselves.
+after discovery is autofit's. Where it differs from autofit's walk:
+
+- Speed: a fit folder's ``files/``, ``image/`` and ``search_internal/`` are not walked (they
+  hold a fit's outputs, never another fit: three of the five folders a fit has), and with
+  ``processes > 1`` subtrees are walked in parallel. Zips are handled as autofit's
+  ``unzip_temporary=True`` does: extracted into a temporary folder that mirrors the tree, never
+  beside themselves.
+- Nothing in the tree stops the walk, and nothing is dropped silently. What cannot be read is
+  recorded in ``FoundFits.skipped`` as ``(path, reason)``; the reason starts with one of
+  ``SKIP_KINDS`` (``skip_kind`` gives it), so callers can group entries without parsing them.
+- Symbolic links to folders (autofit never follows them): a link whose real target lies outside
+  the output tree and outside every folder walked so far is followed, so scratch space linked
+  into an output folder is found; its fits keep the link's path. Any other link to a folder is
+  recorded: one pointing to a folder above itself is a loop, one pointing into the tree or into
+  a folder already followed would find the same fits twice. Links are decided in sorted order
+  of their paths, so which of two links to one folder is followed is the same on every machine.
+  Only links cost system calls beyond autofit's walk: plain folders are told apart by the
+  directory listing alone.
 """
+import bisect
 import contextlib
+import errno
 import gc
+import heapq
 import io
 import multiprocessing
 import os
+import shutil
 import zipfile
+import zlib
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from autofit.aggregator.aggregator import Aggregator
 from autofit.aggregator.search_output import SearchOutput, TemporaryExtraction
@@ -24,22 +42,167 @@ from autofit.aggregator.search_output import SearchOutput, TemporaryExtraction
 #: Sub-folders of a fit folder that hold its outputs, never another fit.
 FIT_OUTPUT_FOLDERS = frozenset({"files", "image", "search_internal"})
 
+#: Files below ``files/`` that show a folder holds a fit's output, whatever else is missing.
+FIT_OUTPUT_FILES = frozenset({"samples_summary.json", "model.json", "samples.csv", "info.json"})
 
-def _visit(directory: str) -> Tuple[list, list, list]:
+# The kinds of skipped entry: the first words of every reason.
+SYMLINK_LOOP = "symlink loop"
+SYMLINK_WALKED = "symlink to a folder already walked"
+BROKEN_SYMLINK = "broken symlink"
+UNREADABLE_FOLDER = "unreadable folder"
+BAD_ZIP = "bad zip"
+NO_SEARCH_JSON = "no readable files/search.json"
+SKIP_KINDS = (SYMLINK_LOOP, SYMLINK_WALKED, BROKEN_SYMLINK, UNREADABLE_FOLDER, BAD_ZIP, NO_SEARCH_JSON)
+
+#: What reading a damaged zip raises: a bad directory or CRC, a truncated or corrupt member,
+#: an unreadable file, an encrypted or unsupported member.
+BAD_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)
+
+#: Errors of the temporary folder, not of a zip: every later zip would fail alike, so they stop
+#: the walk rather than being blamed on one zip after another.
+EXTRACTION_SPACE_ERRORS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS") if hasattr(errno, name)
+)
+
+
+class Skipped(NamedTuple):
     """
-    One folder: the fit it is (if any), the zips to extract, the sub-folders to walk.
+    An entry of the output tree discovery could not use: ``(path, reason)``.
+    """
+
+    path: str
+    reason: str
+
+    @property
+    def kind(self) -> str:
+        return skip_kind(self.reason)
+
+
+def skip_kind(reason: str) -> str:
+    """
+    The kind of a skip reason (one of ``SKIP_KINDS``): its words before any `` (``.
+
+    Parameters
+    ----------
+    reason
+        A reason of ``FoundFits.skipped``, such as ``"bad zip (BadZipFile: File is not a zip
+        file)"``.
 
     Returns
     -------
-    ``([(directory, is_complete)] or [], [zip paths], [sub-folder paths])``
+    str
+        ``"bad zip"`` for the example.
+    """
+    return reason.partition(" (")[0]
+
+
+def _reason(kind: str, detail: str) -> str:
+    return f"{kind} ({detail})"
+
+
+def _describe(error: BaseException) -> str:
+    """
+    An error as ``Type: message``, without the file name an ``OSError`` repeats.
+    """
+    name = type(error).__name__
+    if name == "error":  # zlib.error
+        name = f"{type(error).__module__}.error"
+    message = getattr(error, "strerror", None) or str(error)
+    return f"{name}: {message}" if message else name
+
+
+def _readable(path: str) -> bool:
+    # One access() call, as many as the existence test autofit makes.
+    return os.access(path, os.R_OK)
+
+
+def _why_unreadable(path: str) -> Optional[str]:
+    """
+    Why ``path`` cannot be read (``"missing"``, or the error), or None if it can.
     """
     try:
-        entries = list(os.scandir(directory))
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError:
+        return "missing"
+    except OSError as error:
+        return _describe(error)
+    return None
+
+
+def _fit_without_search_json(directory: str, has_files: bool, files: set) -> list:
+    """
+    ``_visit``'s answer for a folder whose ``files/search.json`` ``access()`` found unreadable:
+    ``[]`` if it holds no fit output (it is then walked as any folder), else the fit with the
+    reason it cannot be used.
+    """
+    if ".is_grid_search" in files:
+        return []  # a grid search's own folder: its fits are below it
+    complete = ".completed" in files
+    if not has_files:
+        return [(directory, complete, _reason(NO_SEARCH_JSON, "no files/ folder beside .completed"))]
+    why = _why_unreadable(os.path.join(directory, "files", "search.json"))
+    if why is None:
+        return [(directory, complete, None)]  # access() and open() disagree (setuid): open decides
+    try:
+        with os.scandir(os.path.join(directory, "files")) as entries:
+            holds_output = any(entry.name in FIT_OUTPUT_FILES for entry in entries)
     except OSError:
-        return [], [], []
-    folders, files = [], set()
+        holds_output = False  # walked next, where its unreadable folder is recorded if not here
+    if holds_output or complete:
+        return [(directory, complete, _reason(NO_SEARCH_JSON, why))]
+    return []
+
+
+def _link_target(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError as error:
+        return _describe(error)
+
+
+def _visit(directory: str) -> Tuple[list, list, list, list, list]:
+    """
+    One folder: the fit it is (if any), the zips to extract, the sub-folders to walk, what
+    cannot be read, and the links to folders (decided after the walk).
+
+    Returns
+    -------
+    tuple
+        ``([(directory, is_complete, None or skip reason)] or [], [zip paths],
+        [sub-folder paths], [(path, reason)], [link paths])``
+    """
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError as error:
+        return [], [], [], [(directory, _reason(UNREADABLE_FOLDER, _describe(error)))], []
+    folders, files, links, skipped = [], set(), [], []
     for entry in entries:
-        if entry.is_dir() and not entry.is_symlink():
+        # The listing's file types answer both tests without a system call; only links stat.
+        if entry.is_symlink():
+            try:
+                is_folder = entry.is_dir()
+            except OSError as error:
+                kind = SYMLINK_LOOP if error.errno == errno.ELOOP else BROKEN_SYMLINK
+                skipped.append((entry.path, _reason(kind, _describe(error))))
+                continue
+            if is_folder:
+                links.append(entry.name)
+            elif os.path.exists(entry.path):
+                files.add(entry.name)
+            else:
+                target = _link_target(entry.path)
+                skipped.append((entry.path, _reason(BROKEN_SYMLINK, f"points to {target}")))
+        elif entry.is_dir(follow_symlinks=False):
             folders.append(entry.name)
         else:
             files.add(entry.name)
@@ -54,50 +217,78 @@ def _visit(directory: str) -> Tuple[list, list, list]:
             folders.remove(stem)  # files written after archiving: the zip wins, as in autofit
         zips.append(os.path.join(directory, name))
     fit = []
-    is_fit = (
-        "files" in folders and os.path.exists(os.path.join(directory, "files", "search.json"))
-    ) or "metadata" in files
-    if is_fit:
-        fit = [(directory, ".completed" in files)]
+    # autofit's os.walk lists a linked folder among the folders, so a linked files/ counts.
+    has_files = "files" in folders or "files" in links
+    if (has_files and _readable(os.path.join(directory, "files", "search.json"))) or (
+        "metadata" in files
+    ):
+        fit = [(directory, ".completed" in files, None)]
+    elif has_files or ".completed" in files:
+        fit = _fit_without_search_json(directory, has_files, files)
+    if fit:
         folders = [f for f in folders if f not in FIT_OUTPUT_FOLDERS]
-    return fit, zips, [os.path.join(directory, f) for f in folders]
+        links = [f for f in links if f not in FIT_OUTPUT_FOLDERS]
+    return (
+        fit,
+        zips,
+        [os.path.join(directory, f) for f in folders],
+        skipped,
+        [os.path.join(directory, f) for f in links],
+    )
 
 
-def _walk(top: str) -> Tuple[list, list]:
+class _Found:
     """
-    Every fit and zip below ``top``.
+    What a walk found: fits ``(directory, is_complete, None or skip reason)``, zips, skipped
+    entries ``(path, reason)`` and links to folders.
     """
-    fits, zips, stack = [], [], [top]
+
+    __slots__ = ("fits", "zips", "skipped", "links")
+
+    def __init__(self):
+        self.fits, self.zips, self.skipped, self.links = [], [], [], []
+
+    def add(self, fits, zips, skipped, links):
+        self.fits.extend(fits)
+        self.zips.extend(zips)
+        self.skipped.extend(skipped)
+        self.links.extend(links)
+
+    def as_tuple(self) -> tuple:
+        return self.fits, self.zips, self.skipped, self.links
+
+
+def _walk(top: str) -> tuple:
+    """
+    Every fit, zip, skipped entry and link to a folder below ``top``, as ``_Found.as_tuple``.
+    """
+    found, stack = _Found(), [top]
     while stack:
-        found, found_zips, folders = _visit(stack.pop())
-        fits.extend(found)
-        zips.extend(found_zips)
+        fits, zips, folders, skipped, links = _visit(stack.pop())
+        found.add(fits, zips, skipped, links)
         stack.extend(folders)
-    return fits, zips
+    return found.as_tuple()
 
 
-def _walk_all(tops: List[str]) -> Tuple[list, list]:
+def _walk_all(tops: List[str]) -> tuple:
     """
     ``_walk`` of several subtrees.
     """
-    fits, zips = [], []
+    found = _Found()
     for top in tops:
-        found, found_zips = _walk(top)
-        fits.extend(found)
-        zips.extend(found_zips)
-    return fits, zips
+        found.add(*_walk(top))
+    return found.as_tuple()
 
 
-def _walk_in_parallel(top: str, processes: int) -> Tuple[list, list]:
+def _walk_in_parallel(top: str, processes: int) -> tuple:
     """
     ``_walk`` with the tree's subtrees shared among worker processes: the first levels are
     walked here until there are enough subtrees to share.
     """
-    fits, zips, frontier = [], [], [top]
+    found, frontier = _Found(), [top]
     while frontier and len(frontier) < 4 * processes:
-        found, found_zips, folders = _visit(frontier.pop(0))
-        fits.extend(found)
-        zips.extend(found_zips)
+        fits, zips, folders, skipped, links = _visit(frontier.pop(0))
+        found.add(fits, zips, skipped, links)
         frontier.extend(folders)
     if frontier:
         # Interleaved shares (neighbouring subtrees are often alike in size); this process walks
@@ -106,10 +297,163 @@ def _walk_in_parallel(top: str, processes: int) -> Tuple[list, list]:
         context = multiprocessing.get_context("fork")
         with context.Pool(processes - 1) as pool:
             theirs = pool.map_async(_walk_all, shares[1:])
-            for found, found_zips in [_walk_all(shares[0])] + theirs.get():
-                fits.extend(found)
-                zips.extend(found_zips)
-    return fits, zips
+            for result in [_walk_all(shares[0])] + theirs.get():
+                found.add(*result)
+    return found.as_tuple()
+
+
+def _inside(path: str, folder: str) -> bool:
+    """
+    Whether real path ``path`` is ``folder`` or below it.
+    """
+    return path == folder or path.startswith(os.path.join(folder, ""))
+
+
+def _follow_links(found: _Found, root_real: str):
+    """
+    Walk the linked folders ``found`` holds that lead out of the tree to folders not walked yet
+    (see the module's docstring), adding what they hold to ``found``; record the others.
+    """
+    followed = _Followed()
+    real = _RealPaths()
+    pending = list(found.links)
+    heapq.heapify(pending)
+    # A link found inside a followed folder has a longer path than the link it was found
+    # through, so popping the smallest path decides every link in sorted order.
+    while pending:
+        link = heapq.heappop(pending)
+        target = real(link)
+        reason = None
+        if _inside(real(os.path.dirname(link)), target):
+            reason = _reason(SYMLINK_LOOP, f"points to {target}, a folder above it")
+        elif _inside(target, root_real):
+            reason = _reason(SYMLINK_WALKED, f"points to {target}, inside the output folder")
+        else:
+            through = followed.overlapping(target)
+            if through is not None:
+                reason = _reason(SYMLINK_WALKED, f"points to {target}, walked through {through}")
+        if reason is not None:
+            found.skipped.append((link, reason))
+            continue
+        followed.add(target, link)
+        fits, zips, skipped, links = _walk(link)
+        found.add(fits, zips, skipped, [])
+        for inner in links:
+            heapq.heappush(pending, inner)
+
+
+class _RealPaths:
+    """
+    ``os.path.realpath`` remembering the real path of every folder it resolved a path in, so
+    that a link costs a readlink and an lstat rather than one lstat per part of its path
+    (links to many dataset folders share their parents).
+    """
+
+    def __init__(self):
+        self._folders = {}
+
+    def __call__(self, path: str, depth: int = 0) -> str:
+        folder, name = os.path.split(path)
+        if not folder or name in ("", ".", ".."):
+            return os.path.realpath(path)
+        if folder not in self._folders:
+            self._folders[folder] = os.path.realpath(folder)
+        candidate = os.path.join(self._folders[folder], name)
+        try:
+            points_to = os.readlink(candidate)
+        except OSError:
+            return candidate  # not a link (or gone): its parent's real path is all it takes
+        if depth > 40 or ".." in points_to.split(os.sep):
+            return os.path.realpath(candidate)  # long chains and ".." after a link: the slow way
+        return self(os.path.join(self._folders[folder], points_to), depth + 1)
+
+
+class _Followed:
+    """
+    The real folders followed through links, each with its link; a lookup costs the depth of a
+    path, not the number of links (thousands of linked datasets are plausible).
+    """
+
+    def __init__(self):
+        self._links = {}
+        self._sorted = []
+
+    def add(self, target: str, link: str):
+        self._links[target] = link
+        bisect.insort(self._sorted, target)
+
+    def overlapping(self, target: str) -> Optional[str]:
+        """
+        The link of a followed folder that holds ``target`` or lies below it, or None.
+        """
+        path = target
+        while True:
+            if path in self._links:
+                return self._links[path]
+            parent = os.path.dirname(path)
+            if parent == path:
+                break
+            path = parent
+        below = os.path.join(target, "")
+        index = bisect.bisect_left(self._sorted, below)
+        if index < len(self._sorted) and self._sorted[index].startswith(below):
+            return self._links[self._sorted[index]]
+        return None
+
+
+def _extract_zips(found: _Found, root: str) -> Tuple[list, Optional[TemporaryExtraction]]:
+    """
+    Extract every zip ``found`` holds into one temporary folder that mirrors the tree, and walk
+    what comes out (zips inside zips included).
+
+    A zip that cannot be read is recorded with its path in the user's tree, and whatever part
+    of it was extracted is removed, so no half fit is found.
+
+    Returns
+    -------
+    tuple
+        The fits found in the zips (as ``_Found.fits``) and the temporary folder, or None.
+    """
+    temporary = None
+    unzipped = []
+    zips = list(found.zips)
+    while zips:
+        zip_path = zips.pop()
+        if temporary is None:
+            temporary = TemporaryExtraction()
+        base = str(temporary.path) if _inside(zip_path, str(temporary.path)) else root
+        relative = os.path.relpath(os.path.dirname(zip_path), base)
+        target = os.path.normpath(os.path.join(str(temporary.path), relative, Path(zip_path).stem))
+        try:
+            with zipfile.ZipFile(zip_path) as archive:
+                archive.extractall(target)
+        except BAD_ZIP_ERRORS as error:
+            if isinstance(error, OSError) and error.errno in EXTRACTION_SPACE_ERRORS:
+                raise OSError(
+                    error.errno,
+                    f"Cannot extract {zip_path} into the temporary folder {temporary.path} "
+                    f"({error.strerror}); set TMPDIR to a folder with more space",
+                ) from error
+            shutil.rmtree(target, ignore_errors=True)
+            found.skipped.append(
+                (_in_user_tree(zip_path, root, temporary), _reason(BAD_ZIP, _describe(error)))
+            )
+            continue
+        fits, inner_zips, skipped, _ = _walk(target)  # zipfile writes no links
+        unzipped.extend(fits)
+        zips.extend(inner_zips)
+        found.skipped.extend((_in_user_tree(path, root, temporary), why) for path, why in skipped)
+    return unzipped, temporary
+
+
+def _in_user_tree(path: str, root: str, temporary: Optional[TemporaryExtraction]) -> str:
+    """
+    ``path``, or, for a path inside the temporary extraction, its place in the user's tree
+    (where the zip holding it is, as ``directory.py`` labels zipped fits).
+    """
+    if temporary is not None and _inside(path, str(temporary.path)):
+        return os.path.join(root, os.path.relpath(path, str(temporary.path)))
+    return path
 
 
 @contextlib.contextmanager
@@ -127,53 +471,75 @@ def _collector_paused():
             gc.enable()
 
 
-def find_fits(root, completed_only: bool = False, processes: int = 1):
+def _check_root(root: str):
+    """
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` does not exist.
+    NotADirectoryError
+        If ``root`` is a file.
+    OSError
+        If ``root`` cannot be listed (a ``PermissionError`` names it).
+    """
+    if not os.path.isdir(root):
+        if os.path.exists(root):
+            raise NotADirectoryError(
+                f"{os.path.abspath(root)} is a file; give the output folder that holds the fits"
+            )
+        raise FileNotFoundError(f"No output folder at {os.path.abspath(root)}")
+    with os.scandir(root):
+        pass
+
+
+def find_fits(root, completed_only: bool = False, processes: int = 1) -> "FoundFits":
     """
     autofit's ``Aggregator`` of every fit below ``root``, ordered by folder as autofit orders
-    them.
+    them, with what could not be read in its ``skipped``.
 
     Parameters
     ----------
     root
         The output folder.
     completed_only
-        Leave out fits without a ``.completed`` file.
+        Leave out fits without a ``.completed`` file (a fit folder without ``search.json`` is
+        then recorded as skipped only if it has ``.completed``).
     processes
         Walk subtrees in this many processes (forked; 1 walks here).
 
     Returns
     -------
-    ``FoundFits``, an autofit ``Aggregator``; zipped fits are unzipped into a temporary folder
-    it keeps alive.
+    FoundFits
+        An autofit ``Aggregator``; zipped fits are unzipped into a temporary folder it keeps
+        alive.
+
+    Raises
+    ------
+    FileNotFoundError, NotADirectoryError, PermissionError
+        If ``root`` is missing, a file, or cannot be listed. Nothing below ``root`` raises.
+    OSError
+        If the temporary folder for zips runs out of space.
     """
     root = str(Path(root))
+    _check_root(root)
     parallel = processes > 1 and "fork" in multiprocessing.get_all_start_methods()
-    fits, zips = _walk_in_parallel(root, processes) if parallel else _walk(root)
+    found = _Found()
+    found.add(*(_walk_in_parallel(root, processes) if parallel else _walk(root)))
+    if found.links:
+        _follow_links(found, os.path.realpath(root))
+    unzipped, temporary = _extract_zips(found, root)
 
-    temporary = None
-    unzipped = []
-    while zips:
-        zip_path = zips.pop()
-        if temporary is None:
-            temporary = TemporaryExtraction()
-        relative = os.path.relpath(os.path.dirname(zip_path), root)
-        target = os.path.normpath(os.path.join(str(temporary.path), relative, Path(zip_path).stem))
-        try:
-            with zipfile.ZipFile(zip_path) as archive:
-                archive.extractall(target)
-        except zipfile.BadZipFile as error:
-            raise zipfile.BadZipFile(f"{zip_path} is not a zip file ({error})") from error
-        found, found_zips = _walk(target)
-        unzipped.extend(found)
-        zips.extend(found_zips)
-
+    chosen, skipped = [], found.skipped
+    for group, owner in ((found.fits, None), (unzipped, temporary)):
+        for directory, complete, lost in group:
+            if completed_only and not complete:
+                continue
+            if lost is None:
+                chosen.append((directory, owner))
+            else:
+                skipped.append((_in_user_tree(directory, root, temporary), lost))
     # Sorted as strings before objects are made: ``str(Path)`` is slow enough to matter.
-    chosen = sorted(
-        (directory, owner)
-        for group, owner in ((fits, None), (unzipped, temporary))
-        for directory, complete in group
-        if complete or not completed_only
-    )
+    chosen.sort(key=lambda pair: pair[0])
     with _collector_paused():
         outputs: List[SearchOutput] = [
             SearchOutput(Path(directory), temporary_directory=owner)
@@ -181,15 +547,26 @@ def find_fits(root, completed_only: bool = False, processes: int = 1):
         ]
     # autofit's Aggregator prints advice to stdout, which would mix with a CSV piped there.
     with contextlib.redirect_stdout(io.StringIO()):
-        return FoundFits(outputs, [directory for directory, _ in chosen], temporary)
+        return FoundFits(
+            outputs,
+            [directory for directory, _ in chosen],
+            temporary,
+            sorted(Skipped(path, reason) for path, reason in skipped),
+        )
 
 
 class FoundFits(Aggregator):
-    def __init__(self, search_outputs: list, directories: List[str], temporary_directory):
+    def __init__(
+        self,
+        search_outputs: list,
+        directories: List[str],
+        temporary_directory,
+        skipped: Optional[List[Skipped]] = None,
+    ):
         """
         autofit's ``Aggregator`` of the fits ``find_fits`` found, remembering each fit's folder
         as the string the walk produced (turning autofit's ``Path`` back into a string costs more
-        than the rest of a fit's bookkeeping).
+        than the rest of a fit's bookkeeping) and what the walk could not use.
 
         Parameters
         ----------
@@ -199,6 +576,10 @@ class FoundFits(Aggregator):
             Their folders, as strings, in the same order.
         temporary_directory
             Where zipped fits were unzipped, or None.
+        skipped
+            ``Skipped(path, reason)`` entries, sorted by path.
         """
         super().__init__(search_outputs, [], temporary_directory=temporary_directory)
         self.directories = directories
+        # Set here: autofit's Aggregator answers any unknown attribute with a query predicate.
+        self.skipped = list(skipped or [])

@@ -57,8 +57,13 @@ def test_finished_folder_beside_its_zip_is_used(output_copy):
     assert relative(ours, output_copy) == relative(autofits(output_copy), output_copy)
 
 
-def test_bad_zip_names_the_file(output_copy):
+def test_bad_zip_is_skipped_with_its_path(output_copy):
     bad = output_copy / "vis" / "broken.zip"
     bad.write_text("not a zip")
-    with pytest.raises(Exception, match="broken.zip is not a zip file"):
-        find_fits(output_copy)
+    ours = find_fits(output_copy)
+    assert ours.skipped == [(str(bad), "bad zip (BadZipFile: File is not a zip file)")]
+    assert relative(ours, output_copy) == relative(autofits(OUTPUT), OUTPUT)
+
+
+def test_sound_tree_skips_nothing():
+    assert find_fits(OUTPUT).skipped == []
