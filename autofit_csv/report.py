@@ -8,6 +8,15 @@ from pathlib import Path
 from typing import Dict, List, Tuple, Union
 
 
+def skipped_kind(reason: str) -> str:
+    """
+    The kind of a skipped entry's reason, how warnings and ``str(report)`` count them: its words
+    before any `` (`` or ``:`` (``"bad zip (BadZipFile: ...)"`` -> ``"bad zip"``, ``"rerun not
+    kept: shares ..."`` -> ``"rerun not kept"``).
+    """
+    return reason.split(" (")[0].split(":")[0]
+
+
 @dataclass
 class BuildReport:
     """
@@ -111,7 +120,7 @@ class BuildReport:
                 )
         kinds = {}
         for _, reason in self.skipped:
-            kind = reason.split(" (")[0].split(":")[0]
+            kind = skipped_kind(reason)
             kinds[kind] = kinds.get(kind, 0) + 1
         for kind, count in kinds.items():
             lines.append(f"skipped: {kind} ({count})")

@@ -33,7 +33,7 @@ from autofit_csv.loaders.database import (
 )
 from autofit_csv.loaders.discovery import find_fits
 from autofit_csv.output import check_target, replace_atomically, write_csv
-from autofit_csv.report import BuildReport
+from autofit_csv.report import BuildReport, skipped_kind
 from autofit_csv.rows import RowIndex, RowKey, location_under
 
 #: The header of the first column, which holds the row key.
@@ -158,10 +158,12 @@ class AggregatorCSV:
         ------
         FileNotFoundError
             If ``directory`` does not exist.
+        NotADirectoryError
+            If it is a file.
+        PermissionError
+            If it cannot be read.
         """
         directory = Path(directory)
-        if not directory.is_dir():
-            raise FileNotFoundError(f"No output folder at {directory.resolve()}")
         aggregator = find_fits(directory, completed_only=completed_only, processes=processes)
         return cls(
             aggregator,
@@ -714,7 +716,7 @@ class AggregatorCSV:
             warn(f"{message} See agg.report for all of them.")
         kinds: Dict[str, List[str]] = {}
         for path, reason in report.skipped:
-            kinds.setdefault(reason.split(" (")[0].split(":")[0], []).append(path)
+            kinds.setdefault(skipped_kind(reason), []).append(path)
         for kind, paths in kinds.items():
             named = ", ".join(paths[:NAMED_SKIPPED]) + (", ..." if len(paths) > NAMED_SKIPPED else "")
             warn(f"{kind}: {len(paths)} skipped ({named}). See agg.report.skipped.")

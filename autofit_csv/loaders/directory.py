@@ -90,10 +90,8 @@ def directory_handles(
         if above is None:
             handle = directory_handle(output, index, label)
             if not handle.location:
-                # No readable paths: the fit's whole folder below the root, identifier included,
-                # so that it shares a row with no other fit.
-                relative = _parts_below(Path(handle.label), root) if label else ()
-                handle = FitHandle(output, "/".join(relative) or label, index, label)
+                # No readable paths in its search.json: where its folders put it.
+                handle = FitHandle(output, "/".join(parts) or label, index, label)
             handles.append(handle)
             continue
         handles.append(
@@ -145,7 +143,10 @@ def _part_above_root(outputs: list, placed: list) -> Optional[List[str]]:
         return []
     above = None
     for index in sorted({0, len(outputs) // 2, len(outputs) - 1}):
-        location = _location_from_search(outputs[index]).split("/")
+        location = _location_from_search(outputs[index])
+        if not location:
+            continue  # a search.json without readable paths says nothing about the layout
+        location = location.split("/")
         parts = placed[index][0]
         if len(location) < len(parts) or location[len(location) - len(parts):] != parts:
             return None
@@ -153,7 +154,7 @@ def _part_above_root(outputs: list, placed: list) -> Optional[List[str]]:
         if above is not None and here != above:
             return None
         above = here
-    return above
+    return above if above is not None else []
 
 
 class DirectoryFitFiles(FitFiles):

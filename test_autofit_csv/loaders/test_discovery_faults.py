@@ -466,3 +466,19 @@ def unreadable():
     yield make
     for path, mode in reversed(changed):
         path.chmod(mode)
+
+
+def test_a_sampled_fit_with_garbled_search_json_keeps_its_row(output_copy, tmp_path):
+    # The last fit in folder order is one of the three whose search.json is read to learn the
+    # layout; garbled, it must neither cost its row nor make the others read theirs.
+    from test_autofit_csv.conftest import build, fit_folder, table
+
+    folder = fit_folder("vis/lens_004/source_lp[1]", output_copy)
+    (folder / "files" / "search.json").write_text('{"trunc')
+    agg = build(output_copy)
+    assert agg.folders() == {"source_lp[1]": 5, "source_pix[2]": 3}
+    agg.add_info_column("id", key="id_str", folder="source_lp[1]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = table(agg, tmp_path)
+    assert "vis/lens_004" in rows and agg.report.rows == 5
