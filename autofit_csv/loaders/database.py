@@ -328,19 +328,25 @@ def check_autofit_schema(engine, label: str):
             f"{label} is not an autofit database: it has no {needed} table ({found})."
         )
     missing = _missing_from_schema(inspector, tables)
-    if missing or _records_older_revision(engine, tables):
+    revision = _revision_state(engine, tables)
+    if missing and revision == "latest":
+        raise DatabaseError(
+            f"{label} is damaged or was not written by autofit: it records autofit's latest "
+            f"schema revision but lacks {', '.join(missing)}."
+        )
+    if missing or revision == "older":
         what = f"it lacks {', '.join(missing)}" if missing else "it records an older revision"
         raise DatabaseError(
             f"{label} was written by an older autofit ({what}). Reading it needs autofit's "
             f"migration, which writes to the database, and AggregatorCSV never writes to one: "
-            f"open it once with autofit's Aggregator.from_database (on a copy, to keep the "
-            f"original), then read that."
+            f"migrate a copy (autofit_csv.database.prepare(copy), or autofit's own "
+            f"Aggregator.from_database(copy)) and read the copy."
         )
 
 
 def _missing_from_schema(inspector, tables: set) -> list:
     """
-    The tables and ``table.column``\ s of autofit's models that the database lacks.
+    The tables, and the ``table.column`` names, of autofit's models that the database lacks.
     """
     from autofit.database.model import Base
 
@@ -356,19 +362,24 @@ def _missing_from_schema(inspector, tables: set) -> list:
     return list(dict.fromkeys(missing))
 
 
-def _records_older_revision(engine, tables: set) -> bool:
+def _revision_state(engine, tables: set) -> str:
     """
-    Whether the database's ``revision`` table names one of autofit's earlier schema revisions.
-    (A database autofit's scraper made has no ``revision`` table until autofit migrates it.)
+    What the database's ``revision`` table says of its schema: ``"latest"``, ``"older"`` (one
+    of autofit's earlier revisions) or ``"unknown"`` (no table, no id, or an id this autofit
+    does not know). A database autofit's scraper made has no ``revision`` table until autofit
+    migrates it.
     """
     import sqlalchemy
     from autofit.database.migration.steps import migrator
 
     if "revision" not in tables:
-        return False
+        return "unknown"
     with engine.connect() as connection:
         recorded = connection.execute(sqlalchemy.text("SELECT revision_id FROM revision")).scalar()
-    return recorded in [revision.id for revision in migrator.revisions][:-1]
+    revisions = [revision.id for revision in migrator.revisions]
+    if recorded == revisions[-1]:
+        return "latest"
+    return "older" if recorded in revisions else "unknown"
 
 
 def sqlite_engine(path: Path, timeout: float):

@@ -141,20 +141,36 @@ def saved_table(source, path: Path, **kwargs) -> list:
     return read_csv(path)
 
 
-@pytest.mark.parametrize("state", ["as scraped", "migrated by autofit"])
+def scrape_with_autofit_alone(path: Path, output: Path):
+    """
+    A new SQLite database filled by autofit's own scraper, as autofit leaves it: no revision
+    table until autofit opens it again.
+    """
+    from autofit.database.aggregator.aggregator import Aggregator
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        database = Aggregator.from_database(str(path))
+        database.add_directory(str(output))
+        database.session.commit()
+        database.session.close()
+
+
+@pytest.mark.parametrize("state", ["scraped by autofit", "migrated by autofit", "prepared by autofit_csv"])
 def test_reading_an_autofit_database_writes_nothing(state, tmp_path):
     from autofit.database import open_database
 
     shutil.copytree(OUTPUT, tmp_path / "output")
     (tmp_path / "database").mkdir()
     path = tmp_path / "database" / "results.sqlite"
-    scrape_into(str(path), tmp_path / "output")
+    if state == "prepared by autofit_csv":
+        scrape_into(str(path), tmp_path / "output")
+    else:
+        scrape_with_autofit_alone(path, tmp_path / "output")
+        # autofit's own open would add this table on the next read.
+        assert "revision" not in sqlite_tables(path)
     if state == "migrated by autofit":
         open_database(str(path)).commit()
-        assert "revision" in sqlite_tables(path)
-    else:
-        # What autofit's own open would change on its first read: it adds this table.
-        assert "revision" not in sqlite_tables(path)
+    assert ("revision" in sqlite_tables(path)) is (state != "scraped by autofit")
     before = fingerprint(path)
     time.sleep(0.01)
     rows = saved_table(path, tmp_path / "table.csv")
@@ -163,18 +179,42 @@ def test_reading_an_autofit_database_writes_nothing(state, tmp_path):
     assert rows[0]["er"] and rows[0]["band"] and rows[1]["n"]
 
 
-def test_database_of_an_older_autofit_is_refused_not_migrated(database_copy):
-    # A database from before autofit's migration step that created the `fits` table.
+def test_database_of_an_older_autofit_is_refused_not_migrated(database_copy, tmp_path):
+    # As an autofit from before its migration step that created the `fits` table left it:
+    # without that table and, never migrated, without a revision table.
     connection = sqlite3.connect(database_copy)
     connection.execute("DROP TABLE fits")
+    connection.execute("DROP TABLE IF EXISTS revision")
     connection.commit()
     connection.close()
     before = fingerprint(database_copy)
     with pytest.raises(DatabaseError, match=r"written by an older autofit \(it lacks fits\)") as raised:
         AggregatorCSV.from_database(database_copy)
     assert str(database_copy) in str(raised.value)
-    assert "migration" in str(raised.value)
+    assert "database.prepare(copy)" in str(raised.value)
     assert fingerprint(database_copy) == before
+    # The remedy the message gives works.
+    from autofit_csv import database
+
+    copy = Path(shutil.copy(database_copy, tmp_path / "migrated.sqlite"))
+    database.prepare(copy)
+    agg = AggregatorCSV.from_database(copy)
+    assert len(agg._index.handles) == 8
+    agg.close()
+
+
+def test_database_lacking_tables_of_the_revision_it_records_is_called_damaged(database_copy):
+    from autofit.database.migration.steps import migrator
+
+    connection = sqlite3.connect(database_copy)
+    connection.execute("DROP TABLE fits")
+    connection.execute("CREATE TABLE IF NOT EXISTS revision (revision_id VARCHAR PRIMARY KEY)")
+    connection.execute("DELETE FROM revision")
+    connection.execute("INSERT INTO revision VALUES (?)", (migrator.latest_revision.id,))
+    connection.commit()
+    connection.close()
+    with pytest.raises(DatabaseError, match="is damaged or was not written by autofit: .*lacks fits"):
+        AggregatorCSV.from_database(database_copy)
 
 
 def test_database_recording_an_older_schema_revision_is_refused(database_copy):
