@@ -21,6 +21,7 @@ import pytest
 
 from autofit_csv import AggregatorCSV, AutofitCSVWarning, DatabaseError, UnreadableFileError
 from test_autofit_csv.conftest import ER, OUTPUT, read_csv, scrape_into
+from test_autofit_csv.loaders.test_discovery_faults import unreadable  # noqa: F401 (a fixture)
 
 TIMEOUT = 2
 
@@ -117,16 +118,11 @@ def test_missing_database_file_is_still_file_not_found(tmp_path):
 
 
 @pytest.mark.unprivileged
-def test_unreadable_file_is_refused_naming_it(database_copy):
-    if os.geteuid() == 0:
-        pytest.skip("needs a non-root user")
-    database_copy.chmod(0)
-    try:
-        with pytest.raises(DatabaseError, match="Cannot read the database file .*Permission denied") as raised:
-            AggregatorCSV.from_database(database_copy)
-        assert str(database_copy) in str(raised.value)
-    finally:
-        database_copy.chmod(0o644)
+def test_unreadable_file_is_refused_naming_it(database_copy, unreadable):
+    unreadable(database_copy)
+    with pytest.raises(DatabaseError, match="Cannot read the database file .*Permission denied") as raised:
+        AggregatorCSV.from_database(database_copy)
+    assert str(database_copy) in str(raised.value)
 
 
 def saved_table(source, path: Path, **kwargs) -> list:
