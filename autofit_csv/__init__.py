@@ -20,6 +20,7 @@ from autofit_csv.columns import (
 from autofit_csv.errors import (
     AutofitCSVWarning,
     ColumnFunctionError,
+    DatabaseError,
     FitFileError,
     FolderError,
     InfoKeyError,
@@ -49,6 +50,7 @@ __all__ = [
     "SpecError",
     "AutofitCSVWarning",
     "ColumnFunctionError",
+    "DatabaseError",
     "FitFileError",
     "FolderError",
     "InfoKeyError",

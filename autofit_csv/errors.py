@@ -153,3 +153,10 @@ class WorkerDiedError(RuntimeError):
     A worker process building rows died (killed, out of memory, a crash in native code) before
     it returned its rows; the message names the fits it was reading.
     """
+
+
+class DatabaseError(Exception):
+    """
+    An autofit database could not be opened or read, or is not one: the message names the file
+    or the URL (password masked) and says why. Nothing was written to it.
+    """

@@ -184,37 +184,63 @@ class AggregatorCSV:
         progress: Optional[bool] = None,
         path_prefix: Optional[str] = None,
         executor=None,
+        timeout: float = 10.0,
     ) -> "AggregatorCSV":
         """
         A table over the fits of an autofit database: a SQLite file or any SQLAlchemy URL
         (``postgresql://user@host/db``, ``postgresql+psycopg://...``).
 
-        Unlike ``Aggregator.from_database``, a relative file name is resolved against the working
-        directory (not autofit's output folder), and a file that does not exist is an error
-        rather than a new empty database.
+        The database is only read, never written: unlike ``Aggregator.from_database``, it is
+        not migrated, a relative file name is resolved against the working directory (not
+        autofit's output folder), and a file that does not exist is an error rather than a new
+        empty database.
 
         Parameters
         ----------
         filename_or_url
             ``results.sqlite`` (any file path), ``sqlite:///...`` or another SQLAlchemy URL.
+            ``postgresql://`` uses psycopg (installed by the ``postgres`` extra) where
+            psycopg2 is not installed.
         completed_only
             Leave out fits autofit did not mark complete.
         strict, progress, path_prefix, executor
             See ``AggregatorCSV``; an executor's workers open the database themselves.
+        timeout
+            Seconds to wait for a SQLite file locked by a writer, and for a PostgreSQL server
+            to connect (whole seconds, at least 2) and to answer any one statement (the server
+            cancels it; a server silent one second longer has its connection closed). The
+            wait ends in a ``DatabaseError``.
 
         Raises
         ------
         FileNotFoundError
             If a database file does not exist.
+        DatabaseError
+            If the file or URL is not an autofit database (empty, not SQLite, no autofit
+            tables, a folder, unreadable), was written by an older autofit and would need
+            migrating, or cannot be reached or read in time. The message names the file or
+            URL (password masked).
+        ValueError
+            If ``timeout`` is not a positive number.
         """
-        from autofit.database.aggregator.aggregator import Aggregator
+        from autofit_csv.loaders.database import open_read_only
 
-        url = database_url(filename_or_url)
         with contextlib.redirect_stdout(io.StringIO()):
-            aggregator = Aggregator.from_database(url, completed_only=completed_only)
-        table = cls(
-            aggregator, strict=strict, progress=progress, path_prefix=path_prefix, executor=executor
-        )
+            aggregator = open_read_only(
+                filename_or_url, timeout=timeout, completed_only=completed_only
+            )
+        try:
+            table = cls(
+                aggregator,
+                strict=strict,
+                progress=progress,
+                path_prefix=path_prefix,
+                executor=executor,
+            )
+        except BaseException:
+            aggregator.session.close()
+            aggregator.session.bind.dispose()
+            raise
         warn_of_identifier_collisions(table._index.handles)
         return table
 
