@@ -9,7 +9,6 @@ while reading one fit is caught here, blanks only that fit's cells, and is recor
 """
 import gc
 import multiprocessing
-import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from autofit_csv.build_log import BuildLog
 from autofit_csv.columns import Column, RowContext
 from autofit_csv.errors import (
     ColumnFunctionError,
+    DatabaseError,
     FitFileError,
     PathNotInFitError,
     WorkerDiedError,
@@ -136,6 +136,10 @@ class ChunkBuilder:
         The blank cells of a column that could not fill them, after recording why.
         """
         who = files.label if files is not None else str(row.key)
+        if isinstance(error, DatabaseError):
+            # The database failed, not this fit: blanking every later cell would overwrite a good
+            # catalogue with an empty one. Stop, naming the database.
+            raise error
         if isinstance(error, ColumnFunctionError):
             log.function_call(position, str(error))
         if self.strict and not isinstance(error, PathNotInFitError):

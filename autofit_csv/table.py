@@ -27,7 +27,6 @@ from autofit_csv.errors import ColumnFunctionError, UnreadableFileError, warn
 from autofit_csv.inventory import Inventory
 from autofit_csv.loaders import files_for, handles_from
 from autofit_csv.loaders.database import (
-    database_url,
     end_read_transaction,
     warn_of_identifier_collisions,
 )

@@ -8,18 +8,11 @@ A new kind of column is one subclass in its own module: ``headers()`` (if not ju
 ``AggregatorCSV.add(column)``.
 """
 import json
-import os
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from autofit_csv.errors import (
-    ColumnFunctionError,
-    FitFileError,
-    MissingFileError,
-    PathNotInFitError,
-    UnreadableFileError,
-)
+from autofit_csv.errors import ColumnFunctionError, MissingFileError, UnreadableFileError
 from autofit_csv.rows import RowKey, folder_parts
 
 

@@ -56,6 +56,8 @@ class DatabaseFitFiles(FitFiles):
             return self.handle.autofit_fit.get_json(name.replace("/", "."))
         except KeyError:
             raise MissingFileError(self.label, file, "is not stored in the database")
+        except DatabaseError:
+            raise  # the database itself failed (a lock, the server gone): not this fit's fault
         except Exception as error:
             raise UnreadableFileError(
                 self.label,
@@ -81,6 +83,8 @@ class DatabaseFitFiles(FitFiles):
         file = "files/samples.csv"
         try:
             samples = self.handle.autofit_fit.samples
+        except DatabaseError:
+            raise
         except Exception as error:
             raise UnreadableFileError(
                 self.label,
@@ -166,18 +170,6 @@ def database_source(filename_or_url: Union[str, os.PathLike]) -> Union[Path, str
     if not stat.S_ISREG(mode):
         raise DatabaseError(f"{path} is not a regular file, so not an autofit database.")
     return path
-
-
-def database_url(filename_or_url: Union[str, os.PathLike]) -> str:
-    """
-    What autofit's ``open_database`` should be given for a database file or URL (see
-    ``database_source``).
-    """
-    source = database_source(filename_or_url)
-    if isinstance(source, str):
-        return source
-    # autofit opens a "*.sqlite" name as a file and anything else as a URL.
-    return str(source) if source.suffix == ".sqlite" else f"sqlite:///{source}"
 
 
 def warn_of_identifier_collisions(handles):
