@@ -4,7 +4,7 @@ Values of a model parameter or latent variable, read from a fit's summary as wri
 from typing import Dict, Iterable, Optional
 
 from autofit_csv.columns.base import Column, RowContext
-from autofit_csv.errors import MissingFileError, PathNotInFitError, UnreadableFileError
+from autofit_csv.errors import PathNotInFitError
 from autofit_csv.loaders.base import LATENT_SUMMARY, SAMPLES_SUMMARY
 from autofit_csv.path_kind import LATENT, kind_of_path
 
@@ -33,12 +33,7 @@ def summary_value(files, summary_file: str, section: str, path: str):
         Neither the path nor any alias is in the section.
     """
     file = f"files/{summary_file}.json"
-    try:
-        values = files.summary(summary_file).section(section)
-    except ValueError as error:
-        raise UnreadableFileError(files.label, file, "has the wrong shape", str(error))
-    if values is None:
-        raise MissingFileError(files.label, file, f"has no {section}")
+    values = files.section(summary_file, section)
     if path in values:
         return values[path]
     if summary_file == SAMPLES_SUMMARY:

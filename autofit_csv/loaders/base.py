@@ -168,6 +168,27 @@ class FitFiles(ABC):
 
         return self._cached(f"summary:{name}", build)
 
+    def section(self, name: str, section: str) -> dict:
+        """
+        One section of a summary file (``median_pdf_sample``, ``values_at_sigma_3``, ...), keyed
+        by model path.
+
+        Raises
+        ------
+        MissingFileError
+            The summary is missing, or has no such section.
+        UnreadableFileError
+            The summary is unreadable or not shaped as autofit writes it.
+        """
+        file = f"files/{name}.json"
+        try:
+            values = self.summary(name).section(section)
+        except ValueError as error:
+            raise UnreadableFileError(self.label, file, "has the wrong shape", str(error))
+        if values is None:
+            raise MissingFileError(self.label, file, f"has no {section}")
+        return values
+
     def model_paths(self) -> ModelPaths:
         """
         The model's parameter paths and which of them share a prior, from ``model.json``.
@@ -220,12 +241,7 @@ class FitFiles(ABC):
         section = "max_log_likelihood_sample" if use_max_lh_instance else "median_pdf_sample"
 
         def build():
-            try:
-                values = self.summary(SAMPLES_SUMMARY).section(section)
-            except ValueError as error:
-                raise UnreadableFileError(self.label, file, "has the wrong shape", str(error))
-            if values is None:
-                raise MissingFileError(self.label, file, f"has no {section}")
+            values = self.section(SAMPLES_SUMMARY, section)
             shared = self._shared_model()
             try:
                 if not values:

@@ -53,11 +53,20 @@ class DatabaseFitFiles(FitFiles):
         # The scraper names a document by its path below files/, with dots for slashes.
         file = f"files/{name}.json"
         try:
-            return self.handle.autofit_fit.get_json(name.replace("/", "."))
+            return self._stored(file, lambda: self.handle.autofit_fit.get_json(name.replace("/", ".")))
         except KeyError:
             raise MissingFileError(self.label, file, "is not stored in the database")
-        except DatabaseError:
-            raise  # the database itself failed (a lock, the server gone): not this fit's fault
+
+    def _stored(self, file: str, read):
+        """
+        ``read()``, a query of the database for one of this fit's files. A failure of the
+        database itself (a lock, the server gone) is raised as it is, since it is not this
+        fit's; anything else is this fit's file being unreadable.
+        """
+        try:
+            return read()
+        except (DatabaseError, KeyError):
+            raise
         except Exception as error:
             raise UnreadableFileError(
                 self.label,
@@ -81,17 +90,7 @@ class DatabaseFitFiles(FitFiles):
 
     def _read_samples(self, model):
         file = "files/samples.csv"
-        try:
-            samples = self.handle.autofit_fit.samples
-        except DatabaseError:
-            raise
-        except Exception as error:
-            raise UnreadableFileError(
-                self.label,
-                file,
-                "could not be read from the database",
-                f"{type(error).__name__}: {error}",
-            ) from error
+        samples = self._stored(file, lambda: self.handle.autofit_fit.samples)
         if samples is None:
             raise MissingFileError(self.label, file, "is not stored in the database")
         if getattr(samples, "model", None) is None:
