@@ -200,6 +200,8 @@ class RowBuilder:
             keys.update(index.fits_for(()))
         self.keys: List[RowKey] = sorted(keys)
         self.chunk_builder = ChunkBuilder(columns, per_column, strict, QualityPlan(columns))
+        #: handle index -> its PortableFit, made once for executors and forked database reads.
+        self._portable_fits: Dict[int, PortableFit] = {}
 
     @property
     def quality(self) -> QualityPlan:
@@ -245,21 +247,26 @@ class RowBuilder:
             if executor is not None:
                 yield from self._distributed(pieces, executor, as_text, database_url)
             elif processes > 1 and len(pieces) > 1 and _can_fork():
-                yield from self._forked(pieces, processes, as_text)
+                yield from self._forked(pieces, processes, as_text, database_url)
             else:
                 for piece in pieces:
                     yield self.build(piece, as_text)
         finally:
             gc.unfreeze()
 
-    def _forked(self, pieces: List[List[RowKey]], processes: int, as_text: bool):
+    def _forked(self, pieces: List[List[RowKey]], processes: int, as_text: bool, database_url):
         """
         Chunks built in order: this process builds every ``processes``-th chunk (it would
         otherwise sit idle waiting), ``processes - 1`` forked workers build the rest; they
-        inherit the columns, so user functions need not be picklable.
+        inherit the columns, so user functions need not be picklable. A database session must
+        not be shared across a fork: workers get database fits as ``PortableFit`` and open
+        their own.
         """
         global _BUILDER
-        _BUILDER = (self.chunk_builder, as_text)
+        builder = self.chunk_builder
+        if database_url:
+            builder = self._portable(database_url)
+        _BUILDER = (builder, as_text)
         context = multiprocessing.get_context("fork")
         executor = ProcessPoolExecutor(processes - 1, mp_context=context)
         try:
@@ -276,31 +283,34 @@ class RowBuilder:
             _BUILDER = None
             executor.shutdown(wait=True, cancel_futures=True)
 
+    def _portable(self, database_url: str, keys=None) -> ChunkBuilder:
+        """
+        The chunk builder with every fit (of ``keys``, or of every row) as a ``PortableFit``.
+        """
+        builder = self.chunk_builder
+        per_column = []
+        for fits in builder.per_column:
+            if fits is None:
+                per_column.append(None)
+                continue
+            chosen = {}
+            for key in fits if keys is None else keys:
+                handle = fits.get(key)
+                if handle is not None:
+                    if handle.index not in self._portable_fits:
+                        self._portable_fits[handle.index] = PortableFit.of(handle, database_url)
+                    chosen[key] = self._portable_fits[handle.index]
+            per_column.append(chosen)
+        return ChunkBuilder(builder.columns, per_column, builder.strict, builder.quality)
+
     def _distributed(self, pieces, executor, as_text: bool, database_url):
         """
         Every chunk built by ``executor`` as a self-contained job: the columns, and the chunk's
         fits as ``PortableFit`` (folder, zip or database id), so no live session or open file
         crosses to the worker.
         """
-        builder = self.chunk_builder
-        portable: Dict[int, PortableFit] = {}
-
         def job(index: int) -> ChunkBuilder:
-            keys = pieces[index]
-            per_column = []
-            for fits in builder.per_column:
-                if fits is None:
-                    per_column.append(None)
-                    continue
-                chosen = {}
-                for key in keys:
-                    handle = fits.get(key)
-                    if handle is not None:
-                        if handle.index not in portable:
-                            portable[handle.index] = PortableFit.of(handle, database_url)
-                        chosen[key] = portable[handle.index]
-                per_column.append(chosen)
-            return ChunkBuilder(builder.columns, per_column, builder.strict, builder.quality)
+            return self._portable(database_url, pieces[index])
 
         yield from self._in_order(
             pieces,

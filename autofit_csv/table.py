@@ -71,8 +71,8 @@ class AggregatorCSV:
         rows
             Extra row keys, for rows that no fit makes (e.g. datasets kept as plain folders).
         processes
-            Worker processes that read fits in parallel while saving (output identical to 1).
-            Folder output only: database fits are read in this process.
+            Forked worker processes that read fits in parallel while saving (output identical
+            to 1); each opens its own database session for database fits.
         progress
             A progress bar on stderr while rows are built: None (default) shows one when stderr
             is a terminal, False never, True always.
@@ -184,6 +184,7 @@ class AggregatorCSV:
         path_prefix: Optional[str] = None,
         executor=None,
         timeout: float = 10.0,
+        processes: int = 1,
     ) -> "AggregatorCSV":
         """
         A table over the fits of an autofit database: a SQLite file or any SQLAlchemy URL
@@ -202,8 +203,9 @@ class AggregatorCSV:
             psycopg2 is not installed.
         completed_only
             Leave out fits autofit did not mark complete.
-        strict, progress, path_prefix, executor
-            See ``AggregatorCSV``; an executor's workers open the database themselves.
+        strict, progress, path_prefix, executor, processes
+            See ``AggregatorCSV``; workers (of an executor, or forked) open the database
+            themselves.
         timeout
             Seconds to wait for a SQLite file locked by a writer, and for a PostgreSQL server
             to connect (whole seconds, at least 2) and to answer any one statement (the server
@@ -235,6 +237,7 @@ class AggregatorCSV:
                 progress=progress,
                 path_prefix=path_prefix,
                 executor=executor,
+                processes=processes,
             )
         except BaseException:
             aggregator.session.close()
@@ -286,8 +289,7 @@ class AggregatorCSV:
             if "://" not in spec.source and Path(spec.source).is_dir():
                 table = cls.from_directory(spec.source, processes=processes, **options)
             else:
-                # Database fits are read in this process (a session must not cross a fork).
-                table = cls.from_database(spec.source, **options)
+                table = cls.from_database(spec.source, processes=processes, **options)
         except (FileNotFoundError, NotADirectoryError) as error:
             raise SpecError(f"{spec.path}: source: {error}") from error
         add_columns(table, spec)

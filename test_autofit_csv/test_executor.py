@@ -150,3 +150,11 @@ def test_dask_sends_lambdas(dask_client, tmp_path):
     for row in rows:
         if row["er"] is not None:
             assert row["x"] == pytest.approx(3.0 * row["er"], rel=1e-12)
+
+
+def test_forked_processes_give_the_serial_bytes_on_every_backend(make, tmp_path):
+    # Database fits reach forked workers as addresses: each opens its own session.
+    serial = saved(make, tmp_path / "serial.csv")
+    forked = saved(make, tmp_path / "forked.csv", processes=2)
+    assert forked[0] == serial[0]
+    assert forked[2] == serial[2]
