@@ -314,13 +314,26 @@ def read_file_bytes(path, label: str, relative: str) -> bytes:
         with open(path, "rb") as file:
             return file.read()
     except FileNotFoundError:
-        raise MissingFileError(label, relative, "is missing")
+        raise missing_file_error(path, label, relative, "is missing")
     except IsADirectoryError:
         raise UnreadableFileError(label, relative, "is a folder, not a file")
     except PermissionError:
         raise UnreadableFileError(label, relative, "is not readable (permission denied)")
     except OSError as error:
         raise UnreadableFileError(label, relative, "could not be read", str(error))
+
+
+def missing_file_error(path, label: str, relative: str, reason: str) -> FitFileError:
+    """
+    The error for a file that could not be found: ``MissingFileError`` with ``reason``, or, if
+    the name is a symbolic link to nothing, an ``UnreadableFileError`` saying so (the file is
+    not simply absent: something was meant to be there).
+    """
+    if os.path.islink(path):
+        return UnreadableFileError(
+            label, relative, "is a broken symbolic link", f"to {os.readlink(path)}"
+        )
+    return MissingFileError(label, relative, reason)
 
 
 def read_json_file(path, label: str, relative: str) -> dict:
