@@ -192,8 +192,23 @@ class FitFiles(ABC):
     def model_paths(self) -> ModelPaths:
         """
         The model's parameter paths and which of them share a prior, from ``model.json``.
+
+        Raises
+        ------
+        MissingFileError, UnreadableFileError
+            ``model.json`` is missing, unreadable, or has no free parameter (no model a search
+            fitted: a list, a number, a document of another kind).
         """
-        return self._cached("model_paths", lambda: ModelPaths(self.json("model")))
+
+        def build():
+            paths = ModelPaths(self.json("model"))
+            if not paths.paths:
+                raise UnreadableFileError(
+                    self.label, "files/model.json", "has no free parameters (not a fitted model)"
+                )
+            return paths
+
+        return self._cached("model_paths", build)
 
     def model(self):
         """
