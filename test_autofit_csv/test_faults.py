@@ -29,6 +29,7 @@ from test_autofit_csv.conftest import (
     interval,
     read_json,
     read_zipped_json,
+    rename_dataset,
     sample_value,
     samples_column,
     table,
@@ -600,37 +601,9 @@ def test_header_only_samples_csv_raises_no_numpy_warning(output_copy, tmp_path):
     assert any("no samples" in m for m in (str(w.message) for w in caught))
 
 
-def rename_dataset(root, new: str, old: str = DAMAGED_ROW):
-    """
-    Move a dataset folder and make its fits' search.json agree (``unique_tag`` in both places
-    autofit writes it), in folders and in zips, as if the fits had been run under that name.
-    """
-    import zipfile
-
-    tag = new.rsplit("/", 1)[-1]
-    os.rename(root / old, root / new)
-
-    def retagged(data: bytes) -> bytes:
-        search = json.loads(data)
-        search["arguments"]["unique_tag"] = tag
-        search["arguments"]["paths"]["arguments"]["unique_tag"] = tag
-        return json.dumps(search).encode()
-
-    for path in (root / new).glob("*/*/files/search.json"):
-        path.write_bytes(retagged(path.read_bytes()))
-    for path in (root / new).glob("*/*.zip"):
-        with zipfile.ZipFile(path) as archive:
-            entries = [(info, archive.read(info)) for info in archive.infolist()]
-        with zipfile.ZipFile(path, "w") as archive:
-            for info, data in entries:
-                if info.filename == "files/search.json":
-                    data = retagged(data)
-                archive.writestr(info, data)
-
-
 def test_unicode_dataset_folder(output_copy, tmp_path):
     name = "vis/lens_\u00e9\U0001F52D002"
-    rename_dataset(output_copy, name)
+    rename_dataset(output_copy, DAMAGED_ROW, name)
     rows, _, _ = built(output_copy, tmp_path)
     assert DAMAGED_ROW not in rows
     expected = expected_rows()
