@@ -684,19 +684,33 @@ DISCOVERY = (
 
 
 @pytest.mark.xfail(reason=DISCOVERY, strict=True)
-@pytest.mark.parametrize("damage", ["files-is-a-file", "completed-without-files", "search-json-garbage"])
+@pytest.mark.parametrize("damage", ["files-is-a-file", "completed-without-files"])
 def test_fit_folder_that_cannot_be_read_is_recorded_as_skipped(output_copy, tmp_path, damage):
     folder = fit_folder(DAMAGED_FIT, output_copy)
+    shutil.rmtree(folder / "files")
     if damage == "files-is-a-file":
-        shutil.rmtree(folder / "files")
         (folder / "files").write_text("not a folder")
-    elif damage == "completed-without-files":
-        shutil.rmtree(folder / "files")
-    else:
-        (folder / "files" / "search.json").write_text("garbage")
+    assert (folder / ".completed").exists()
     rows, _, agg = built(output_copy, tmp_path)
     assert any(str(folder) in path for path, _ in agg.report.skipped), agg.report.skipped
     assert_table(rows, HEADERS[:-1])
+
+
+@pytest.mark.xfail(
+    reason="a search.json that is not JSON: when it is one of the fits handles_from samples to "
+    "place fits by folder, every fit's search.json is read and this one is keyed by its "
+    "identifier folder, so it fills no folder= column and nothing says so (lead: "
+    "loaders/directory.py)",
+    strict=True,
+)
+def test_fit_with_garbage_search_json_is_kept_or_reported(output_copy, tmp_path):
+    folder = fit_folder(DAMAGED_FIT, output_copy)
+    (folder / "files" / "search.json").write_text("garbage")
+    rows, ours, agg = built(output_copy, tmp_path)
+    reported = any(str(folder) in path for path, _ in agg.report.skipped) or any(
+        str(folder) in message for message in ours
+    )
+    assert reported or rows[DAMAGED_ROW]["er"] != ""
 
 
 @pytest.mark.xfail(reason=DISCOVERY, strict=True)
