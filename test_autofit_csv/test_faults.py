@@ -677,13 +677,6 @@ def test_dict_result_whose_keys_collide_as_text_is_refused_at_add_time():
     assert agg.headers == ["row"]
 
 
-DISCOVERY = (
-    "discovery records what it cannot read in FoundFits.skipped: the discovery branch, not "
-    "yet merged here"
-)
-
-
-@pytest.mark.xfail(reason=DISCOVERY, strict=True)
 @pytest.mark.parametrize("damage", ["files-is-a-file", "completed-without-files"])
 def test_fit_folder_that_cannot_be_read_is_recorded_as_skipped(output_copy, tmp_path, damage):
     folder = fit_folder(DAMAGED_FIT, output_copy)
@@ -713,7 +706,6 @@ def test_fit_with_garbage_search_json_is_kept_or_reported(output_copy, tmp_path)
     assert reported or rows[DAMAGED_ROW]["er"] != ""
 
 
-@pytest.mark.xfail(reason=DISCOVERY, strict=True)
 def test_corrupt_zip_is_skipped_not_fatal(output_copy, tmp_path):
     (zip_path,) = (output_copy / "vis/lens_002" / PIX).glob("*.zip")
     zip_path.write_bytes(b"PK\x03\x04 but not a zip")
