@@ -9,6 +9,7 @@ while reading one fit is caught here, blanks only that fit's cells, and is recor
 """
 import gc
 import multiprocessing
+import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -328,8 +329,7 @@ class RowBuilder:
         executor that loses one) fails the build at once, naming the fits it was reading.
         """
         pending = {}
-        # Repeats of a worker's warning show as often as in a serial build ("default" action).
-        registry = {}
+        registries = {}  # filename -> registry of warnings shown (see _registry_of)
         submitted = 0
         try:
             for index, piece in enumerate(pieces):
@@ -348,12 +348,32 @@ class RowBuilder:
                 if isinstance(outcome, BaseException):
                     raise outcome
                 for category, message, filename, lineno in outcome.warnings:
+                    registry = registries.get(filename)
+                    if registry is None:
+                        registry = registries[filename] = _registry_of(filename)
                     warnings.warn_explicit(message, category, filename, lineno, registry=registry)
                 outcome.quality._plan = self.quality
                 yield outcome
         finally:
             for future in pending.values():
                 future.cancel()
+
+
+def _registry_of(filename: str) -> dict:
+    """
+    The registry of warnings already shown that a serial build would use for a warning raised
+    in ``filename``: that module's own. Re-issued there, a worker's warning is shown as often as
+    in a serial build under any filter ("default" shows a repeat from one line once, whichever
+    process raised it).
+    """
+    for module in list(sys.modules.values()):
+        try:
+            found = getattr(module, "__file__", None) == filename
+        except Exception:  # a lazy module that imports on attribute access
+            continue
+        if found:
+            return vars(module).setdefault("__warningregistry__", {})
+    return {}
 
 
 def _died_message(builder: RowBuilder, pieces, indices: List[int], error: BaseException) -> str:

@@ -72,9 +72,12 @@ class Summary:
             return None
         if name in SAMPLE_SECTIONS:
             kwargs = entry["arguments"]["kwargs"]
-            return dict(kwargs.get("arguments", kwargs))
+            values = dict(kwargs.get("arguments", kwargs))
+            for path, value in values.items():
+                _number(path, value)
+            return values
         return {
-            path: _pair(value) for path, value in entry.get("arguments", entry).items()
+            path: _pair(path, value) for path, value in entry.get("arguments", entry).items()
         }
 
     def max_log_likelihood(self) -> Optional[float]:
@@ -99,8 +102,23 @@ class Summary:
         return found
 
 
-def _pair(value) -> Tuple[float, float]:
+def _pair(path: str, value) -> Tuple[float, float]:
     if isinstance(value, dict):
         value = value["values"]
     lower, upper = value
-    return lower, upper
+    return _number(path, lower), _number(path, upper)
+
+
+def _number(path: str, value):
+    """
+    ``value`` if it is a number or null. Text and the like are refused: written to the table
+    they would look like numbers, and autofit would put them into instances as they are.
+
+    Raises
+    ------
+    ValueError
+        ``value`` is not a number.
+    """
+    if value is None or (type(value) in (float, int)):
+        return value
+    raise ValueError(f"{path} is {value!r}, not a number")

@@ -117,6 +117,34 @@ def table(agg, tmp_path, name="table.csv") -> dict:
     return {row["row"]: row for row in read_csv(path)}
 
 
+def rename_dataset(root: Path, old: str, new: str):
+    """
+    Move a dataset folder and make its fits' search.json agree (``unique_tag`` in both places
+    autofit writes it), in folders and in zips, as if the fits had been run under that name.
+    """
+    import zipfile
+
+    tag = new.rsplit("/", 1)[-1]
+    os.rename(root / old, root / new)
+
+    def retagged(data: bytes) -> bytes:
+        search = json.loads(data)
+        search["arguments"]["unique_tag"] = tag
+        search["arguments"]["paths"]["arguments"]["unique_tag"] = tag
+        return json.dumps(search).encode()
+
+    for path in (root / new).glob("*/*/files/search.json"):
+        path.write_bytes(retagged(path.read_bytes()))
+    for path in (root / new).glob("*/*.zip"):
+        with zipfile.ZipFile(path) as archive:
+            entries = [(info, archive.read(info)) for info in archive.infolist()]
+        with zipfile.ZipFile(path, "w") as archive:
+            for info, data in entries:
+                if info.filename == "files/search.json":
+                    data = retagged(data)
+                archive.writestr(info, data)
+
+
 # ---------------------------------------------------------------------- database backends
 
 POSTGRES_URL_VARIABLE = "AUTOFIT_CSV_POSTGRES_URL"

@@ -1,9 +1,12 @@
+import ctypes
+import os
+import time
 import warnings
 
 import pytest
 
-from autofit_csv import AutofitCSVWarning, ColumnFunctionError
-from test_autofit_csv.conftest import EINSTEIN_MASS, ER, build
+from autofit_csv import AutofitCSVWarning, ColumnFunctionError, WorkerDiedError
+from test_autofit_csv.conftest import EINSTEIN_MASS, ER, build, fit_folder, sample_value
 
 
 def define(agg):
@@ -65,3 +68,50 @@ def test_no_progress_bar_off_a_terminal(tmp_path, capsys):
 def test_processes_must_be_positive():
     with pytest.raises(ValueError, match="processes=0"):
         build(processes=0)
+
+
+# ---------------------------------------------------------------------- dead workers (issue 8)
+
+FINISHED = ("nir/lens_001", "vis/lens_001", "vis/lens_002", "vis/lens_003")
+
+
+def die(how: str):
+    if how == "exit":
+        os._exit(3)
+    ctypes.string_at(0)  # reads address 0: a segmentation fault
+
+
+@pytest.mark.parametrize("how", ["exit", "segfault"])
+def test_dead_worker_fails_the_build_fast_naming_its_fits(tmp_path, how):
+    parent = os.getpid()
+    seen = tmp_path / "seen_by_workers"
+    seen.mkdir()
+
+    def deadly(instance):
+        radius = instance.galaxies.lens.mass.einstein_radius
+        if os.getpid() != parent:
+            # Say which fit killed the worker, before dying with it.
+            (seen / repr(radius)).write_text("")
+            die(how)
+        return radius
+
+    agg = build(processes=2)
+    agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    agg.add_column("f", latent_func=deadly, folder="source_lp[1]")
+    target = tmp_path / "out" / "table.csv"
+    target.parent.mkdir()
+    target.write_bytes(b"row,er\nprevious,1.0\n")
+    started = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(WorkerDiedError) as info:
+            agg.save(target)
+    elapsed = time.monotonic() - started
+    assert elapsed < 20, f"{elapsed:.1f} s"
+    radii = {repr(sample_value(f"{key}/source_lp[1]", ER)): key for key in FINISHED}
+    (killer,) = [radii[name] for name in os.listdir(seen)]
+    assert str(fit_folder(f"{killer}/source_lp[1]")) in str(info.value)
+    # Rows this process built itself are not blamed.
+    assert str(fit_folder("nir/lens_001/source_lp[1]")) not in str(info.value)
+    assert target.read_bytes() == b"row,er\nprevious,1.0\n"
+    assert os.listdir(target.parent) == ["table.csv"]

@@ -1,10 +1,26 @@
+import csv
+import json
 import os
+import socket
 import stat
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
 
+from autofit_csv import AutofitCSVWarning
 from autofit_csv.output import cell_text, write_csv_atomically
+from test_autofit_csv.conftest import (
+    ER,
+    build,
+    fit_folder,
+    read_json,
+    read_zipped_json,
+    rename_dataset,
+    sample_value,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +71,189 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# ---------------------------------------------------------------------- output safety (issue 8)
+
+LP, PIX = "source_lp[1]", "source_pix[2]"
+CENTRE = "galaxies.source.bulge.centre.centre_0"
+
+
+def set_info(root, location: str, value: str):
+    path = fit_folder(location, root) / "files" / "info.json"
+    info = json.loads(path.read_text())
+    info["id_str"] = value
+    path.write_text(json.dumps(info))
+
+
+def three_columns(root):
+    agg = build(root)
+    agg.add_column("er", model_path=ER, folder=LP)
+    agg.add_column("pix", model_path=ER, folder=PIX)
+    agg.add_info_column("id", key="id_str", folder=LP)
+    return agg
+
+
+def expected_cells(renamed: str, id_003: str) -> dict:
+    """
+    {row key: [er, pix, id]} of the fixture (json module), with vis/lens_002 under the key
+    ``renamed`` and lens_003's id set to ``id_003``; None for a blank cell.
+    """
+    zipped = read_zipped_json(f"vis/lens_002/{PIX}", "samples_summary")
+    pix_002 = zipped["arguments"]["median_pdf_sample"]["arguments"]["kwargs"]["arguments"][ER]
+    rows = {"vis/lens_004": [None, None, None]}
+    for key in ("nir/lens_001", "vis/lens_001", "vis/lens_002", "vis/lens_003"):
+        location = f"{key}/{LP}"
+        pix = pix_002 if key == "vis/lens_002" else None
+        if key in ("vis/lens_001", "vis/lens_003"):
+            pix = sample_value(f"{key}/{PIX}", ER)
+        identifier = id_003 if key == "vis/lens_003" else read_json(location, "info")["id_str"]
+        rows[renamed if key == "vis/lens_002" else key] = [
+            sample_value(location, ER),
+            pix,
+            identifier,
+        ]
+    return rows
+
+
+def read_both_ways(path):
+    """
+    The file as lists of cells, through Python's csv module and through pandas.
+    """
+    import pandas
+
+    with open(path, newline="", encoding="utf-8") as file:
+        by_csv = list(csv.reader(file))
+    frame = pandas.read_csv(path, dtype=str, keep_default_na=False)
+    by_pandas = [list(frame.columns)] + frame.values.tolist()
+    return by_csv, by_pandas
+
+
+AWKWARD = {
+    "carriage-return": "\r",
+    "line-feed": "\n",
+    "quote": '"',
+    "comma": ",",
+    "line-separator": "\u2028",
+    "next-line": "\x85",
+}
+
+
+@pytest.mark.parametrize("character", AWKWARD.values(), ids=AWKWARD.keys())
+def test_awkward_characters_in_a_value_and_a_row_key_read_back_identical(
+    output_copy, tmp_path, character
+):
+    renamed = f"vis/lens{character}002"
+    rename_dataset(output_copy, "vis/lens_002", renamed)
+    set_info(output_copy, f"vis/lens_003/{LP}", f"id{character}003")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = three_columns(output_copy).save(tmp_path / "table.csv")
+    by_csv, by_pandas = read_both_ways(path)
+    assert by_csv == by_pandas
+    assert by_csv[0] == ["row", "er", "pix", "id"]
+    expected = expected_cells(renamed, f"id{character}003")
+    assert len(by_csv) == 1 + len(expected)
+    for key, *cells in by_csv[1:]:
+        for text, value in zip(cells, expected.pop(key)):
+            if value is None:
+                assert text == ""
+            elif isinstance(value, str):
+                assert text == value
+            else:
+                assert float(text) == value
+    assert expected == {}
+
+
+def test_nul_in_a_value_is_removed_said_and_reported(output_copy, tmp_path):
+    set_info(output_copy, f"vis/lens_003/{LP}", "id\x00003")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        agg = three_columns(output_copy)
+        path = agg.save(tmp_path / "table.csv")
+    by_csv, by_pandas = read_both_ways(path)
+    assert by_csv == by_pandas
+    rows = {cells[0]: cells for cells in by_csv[1:]}
+    assert rows["vis/lens_003"][3] == "id003"
+    assert rows["vis/lens_001"][3] == read_json(f"vis/lens_001/{LP}", "info")["id_str"]
+    said = [str(w.message) for w in caught if issubclass(w.category, AutofitCSVWarning)]
+    assert any("NUL" in m and "id" in m for m in said)
+    assert any("NUL" in p and "id" in p for p in agg.report.problems)
+
+
+@pytest.mark.parametrize("escape", [True, False])
+def test_formula_escape_touches_text_only(output_copy, tmp_path, escape):
+    texts = {"vis/lens_001": "=1+2", "vis/lens_003": "@x", "nir/lens_001": "-2.5"}
+    for key, text in texts.items():
+        set_info(output_copy, f"{key}/{LP}", text)
+    centres = {
+        key: sample_value(f"{key}/{LP}", CENTRE)
+        for key in ("vis/lens_001", "vis/lens_002", "vis/lens_003", "nir/lens_001")
+    }
+    assert any(value < 0 for value in centres.values()), "the fixture needs a negative number"
+    agg = build(output_copy)
+    agg.add_column("centre", model_path=CENTRE, folder=LP)
+    agg.add_info_column("id", key="id_str", folder=LP)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = agg.save(tmp_path / "table.csv", escape_formulas=escape)
+    by_csv, _ = read_both_ways(path)
+    rows = {cells[0]: cells for cells in by_csv[1:]}
+    assert rows["vis/lens_001"][2] == ("'=1+2" if escape else "=1+2")
+    assert rows["vis/lens_003"][2] == ("'@x" if escape else "@x")
+    assert rows["nir/lens_001"][2] == "-2.5"  # a number, even as text
+    assert rows["vis/lens_002"][2] == read_json(f"vis/lens_002/{LP}", "info")["id_str"]
+    for key, value in centres.items():
+        assert rows[key][1] == repr(value)
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_stale_temporaries_of_killed_saves_are_removed_others_kept(tmp_path):
+    target = tmp_path / "out" / "table.csv"
+    target.parent.mkdir()
+    host = socket.gethostname().replace(".", "_")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead = f".table.csv.{host}.{dead_pid()}.abc123.tmp"
+        live = f".table.csv.{host}.{sleeper.pid}.def456.tmp"
+        elsewhere = f".table.csv.otherhost.{dead_pid()}.ghi789.tmp"
+        other_file = f".other.csv.{host}.{dead_pid()}.jkl012.tmp"
+        for name in (dead, live, elsewhere, other_file):
+            (target.parent / name).write_text("half a table")
+        agg = build()
+        agg.add_column("er", model_path=ER, folder=LP)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            agg.save(target)
+        assert sorted(os.listdir(target.parent)) == sorted(["table.csv", live, elsewhere, other_file])
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+@pytest.mark.parametrize("where", ["a-folder", "below-a-file"])
+def test_impossible_target_refused_before_any_row_is_built(tmp_path, where):
+    calls = []
+
+    def counting(instance):
+        calls.append(1)
+        return 1.0
+
+    agg = build()
+    agg.add_column("f", latent_func=counting, folder=LP)
+    calls.clear()  # the function ran at add time, to learn its shape
+    if where == "a-folder":
+        target, error = tmp_path / "folder", IsADirectoryError
+        target.mkdir()
+    else:
+        (tmp_path / "file.txt").write_text("x")
+        target, error = tmp_path / "file.txt" / "table.csv", NotADirectoryError
+    with pytest.raises(error, match="file"):
+        agg.save(target)
+    assert calls == []
+    assert agg.report is None

@@ -223,6 +223,51 @@ class Column(ABC):
             ) from error
 
 
+#: Result types written as they are, without a closer look.
+_PLAIN_CELLS = (float, str, bool, type(None))
+
+
+def function_cell(column: Column, function, value, label: str):
+    """
+    One value a user's function returned, as a cell.
+
+    A numpy array of one element is that element. An array of more is refused (numpy's text of
+    it keeps 8 digits and shortens long arrays with "..."), and so is a value whose text cannot
+    be made (its ``str`` raises, an integer too long to print): one fit's odd result must
+    blank its own cell, not fail the whole file when it is written.
+
+    Raises
+    ------
+    ColumnFunctionError
+        Naming the column, the function and the fit.
+    """
+    if type(value) in _PLAIN_CELLS:
+        return value
+    import numpy
+
+    name = column.function_name(function)
+    if isinstance(value, numpy.ndarray):
+        if value.size == 1:
+            return value.item()
+        raise ColumnFunctionError(
+            f"{column.describe()}: {name} returned an array of shape {value.shape} for fit "
+            f"{label}; a cell holds one value (return a number, or a dict of them for several "
+            f"columns)",
+            f"{name} returned an array",
+        )
+    from autofit_csv.output import cell_text
+
+    try:
+        cell_text(value)
+    except Exception as error:
+        raise ColumnFunctionError(
+            f"{column.describe()}: {name} returned a value of type {type(value).__name__} "
+            f"whose text cannot be written ({type(error).__name__}: {error}) for fit {label}",
+            f"{name} returned a value that cannot be written as text",
+        ) from error
+    return value
+
+
 def require_callable(function, argument: str):
     """
     Refuse, at add time, a function argument that cannot be called.

@@ -5,7 +5,7 @@ A value computed by the user from a model instance (or, for autofit's drop-in
 import itertools
 from typing import Callable, Dict, Iterable, List, Optional
 
-from autofit_csv.columns.base import Column, RowContext, require_callable
+from autofit_csv.columns.base import Column, RowContext, function_cell, require_callable
 from autofit_csv.columns.value import SECTION_NAMES
 from autofit_csv.errors import ColumnFunctionError, FitFileError, PathNotInFitError
 
@@ -98,7 +98,7 @@ class FuncColumn(Column):
                 f"{name} returned another shape than for the first fit",
             )
         if self._keys is None:
-            return [result]
+            return [function_cell(self, self.function, result, files.label)]
         keys = [str(key) for key in result]
         extra = [key for key in keys if key not in self._keys]
         if extra:
@@ -111,7 +111,9 @@ class FuncColumn(Column):
                 )
             )
         by_text = {str(key): value for key, value in result.items()}
-        return [by_text.get(key) for key in self._keys]
+        return [
+            function_cell(self, self.function, by_text.get(key), files.label) for key in self._keys
+        ]
 
     def empty_reason(self) -> str:
         name = self.function_name(self.function)

@@ -4,7 +4,7 @@ A value with its own error bars, computed by the user from a fit's full samples.
 import numbers
 from typing import Callable, Dict, List, Optional
 
-from autofit_csv.columns.base import Column, RowContext, require_callable
+from autofit_csv.columns.base import Column, RowContext, function_cell, require_callable
 from autofit_csv.errors import ColumnFunctionError
 
 
@@ -66,4 +66,4 @@ class SamplesFuncColumn(Column):
                 f"but returned {result!r} for fit {files.label}",
                 f"{name} did not return three numbers",
             )
-        return values
+        return [function_cell(self, self.function, value, files.label) for value in values]

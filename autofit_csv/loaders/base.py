@@ -192,8 +192,23 @@ class FitFiles(ABC):
     def model_paths(self) -> ModelPaths:
         """
         The model's parameter paths and which of them share a prior, from ``model.json``.
+
+        Raises
+        ------
+        MissingFileError, UnreadableFileError
+            ``model.json`` is missing, unreadable, or has no free parameter (no model a search
+            fitted: a list, a number, a document of another kind).
         """
-        return self._cached("model_paths", lambda: ModelPaths(self.json("model")))
+
+        def build():
+            paths = ModelPaths(self.json("model"))
+            if not paths.paths:
+                raise UnreadableFileError(
+                    self.label, "files/model.json", "has no free parameters (not a fitted model)"
+                )
+            return paths
+
+        return self._cached("model_paths", build)
 
     def model(self):
         """
@@ -314,13 +329,26 @@ def read_file_bytes(path, label: str, relative: str) -> bytes:
         with open(path, "rb") as file:
             return file.read()
     except FileNotFoundError:
-        raise MissingFileError(label, relative, "is missing")
+        raise missing_file_error(path, label, relative, "is missing")
     except IsADirectoryError:
         raise UnreadableFileError(label, relative, "is a folder, not a file")
     except PermissionError:
         raise UnreadableFileError(label, relative, "is not readable (permission denied)")
     except OSError as error:
         raise UnreadableFileError(label, relative, "could not be read", str(error))
+
+
+def missing_file_error(path, label: str, relative: str, reason: str) -> FitFileError:
+    """
+    The error for a file that could not be found: ``MissingFileError`` with ``reason``, or, if
+    the name is a symbolic link to nothing, an ``UnreadableFileError`` saying so (the file is
+    not simply absent: something was meant to be there).
+    """
+    if os.path.islink(path):
+        return UnreadableFileError(
+            label, relative, "is a broken symbolic link", f"to {os.readlink(path)}"
+        )
+    return MissingFileError(label, relative, reason)
 
 
 def read_json_file(path, label: str, relative: str) -> dict:

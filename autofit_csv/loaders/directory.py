@@ -13,6 +13,7 @@ from autofit_csv.loaders.base import (
     FitHandle,
     join_location,
     location_from_search_json,
+    missing_file_error,
     read_file_bytes,
     read_json_file,
 )
@@ -185,8 +186,11 @@ class DirectoryFitFiles(FitFiles):
         try:
             sample_list = read_sample_list(self.files_path / "samples.csv")
         except FileNotFoundError:
-            raise MissingFileError(
-                self.label, file, "is missing (samples output switched off?)"
+            raise missing_file_error(
+                self.files_path / "samples.csv",
+                self.label,
+                file,
+                "is missing (samples output switched off?)",
             )
         except IsADirectoryError:
             raise UnreadableFileError(self.label, file, "is a folder, not a file")
