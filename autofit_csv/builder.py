@@ -153,7 +153,9 @@ class ChunkBuilder:
             message = str(error)
         else:
             message = f"{column.describe()}: {type(error).__name__}: {error} for {who}"
-        log.record_blank(position, column.headers(), column.blank_reason(error), who, message)
+        log.record_blank(
+            position, column.headers(), column.blank_reason(error), who, message, is_row=files is None
+        )
         return [None] * len(column.headers())
 
     @staticmethod

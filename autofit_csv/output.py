@@ -7,6 +7,7 @@ so the next save of the same path can remove what a killed save left behind with
 a save that is still running elsewhere.
 """
 import csv
+import json
 import numbers
 import os
 import re
@@ -58,6 +59,12 @@ def cell_text(value) -> str:
         return str(int(value))
     if isinstance(value, numbers.Real):
         return repr(float(value))
+    if isinstance(value, (dict, list, tuple)):
+        # A nested value of a JSON file (info.json) is written as the JSON it was.
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return str(value)
     return str(value)
 
 

@@ -711,9 +711,7 @@ class AggregatorCSV:
             progress = sys.stderr.isatty()
         bar = None
         if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(builder.keys), unit="row", desc="AggregatorCSV")
+            bar = _progress_bar(len(builder.keys))
         log = quality = None
         try:
             for chunk in builder.chunks(
@@ -944,3 +942,16 @@ def _session_url(aggregator) -> Optional[str]:
     bind = getattr(session, "bind", None)
     url = getattr(bind, "url", None)
     return url.render_as_string(hide_password=False) if url is not None else None
+
+
+def _progress_bar(total: int):
+    """
+    A tqdm progress bar on stderr without tqdm's monitor thread: a live thread makes every
+    later fork (``processes=N``, parallel discovery) unsafe.
+    """
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar(total=total, unit="row", desc="AggregatorCSV")

@@ -620,7 +620,9 @@ class Unprintable:
 ODD_RESULTS = [
     pytest.param(lambda radius: np.linspace(0.0, radius, 2000), "array", id="long-numpy-array"),
     pytest.param(lambda radius: np.array([radius, 1.0]), "array", id="two-element-array"),
-    pytest.param(lambda radius: Unprintable(), "cannot be written as text", id="str-raises"),
+    pytest.param(lambda radius: Unprintable(), "returned a Unprintable, not a number or text", id="str-raises"),
+    pytest.param(lambda radius: {radius}, "returned a set, not a number or text", id="a-set"),
+    pytest.param(lambda radius: (r for r in [radius]), "returned a generator, not a number or text", id="a-generator"),
     pytest.param(lambda radius: 10**5000, "cannot be written as text", id="integer-too-long"),
 ]
 

@@ -8,6 +8,7 @@ A new kind of column is one subclass in its own module: ``headers()`` (if not ju
 ``AggregatorCSV.add(column)``.
 """
 import json
+import numbers
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
@@ -255,6 +256,14 @@ def function_cell(column: Column, function, value, label: str):
             f"columns)",
             f"{name} returned an array",
         )
+    if not isinstance(value, (numbers.Number, str, list, tuple)):
+        # An object's text (a prior left in an instance, a set, a generator) reads like data
+        # but is not: refuse it rather than write it.
+        raise ColumnFunctionError(
+            f"{column.describe()}: {name} returned {type(value).__name__} {_short(value)} for "
+            f"fit {label}; a cell holds a number or text (return a dict for several columns)",
+            f"{name} returned a {type(value).__name__}, not a number or text",
+        )
     from autofit_csv.output import cell_text
 
     try:
@@ -266,6 +275,14 @@ def function_cell(column: Column, function, value, label: str):
             f"{name} returned a value that cannot be written as text",
         ) from error
     return value
+
+
+def _short(value) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        return "(no text)"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def require_callable(function, argument: str):

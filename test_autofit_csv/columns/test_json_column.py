@@ -52,7 +52,7 @@ def test_json_template_with_row_name(make, tmp_path):
     agg = make()
     agg.add_column("er", model_path="galaxies.lens.mass.einstein_radius", folder="source_lp[1]")
     agg.add_json_column("flag", path=str(tmp_path / "{row.name}" / "r.json"), key="flag")
-    with pytest.warns(Warning, match=r"\{row.name\}/r.json is missing: 3 fit\(s\).*lens_002/r.json") as record:
+    with pytest.warns(Warning, match=r"\{row.name\}/r.json is missing: 3 row\(s\).*lens_002/r.json") as record:
         rows = table(agg, tmp_path)
     assert len([w for w in record if "r.json" in str(w.message)]) == 1
     template = str(tmp_path / "{row.name}" / "r.json")
@@ -86,3 +86,14 @@ def test_key_some_fits_lack_is_blank_there_and_reported(output_copy, tmp_path):
     assert rows["vis/lens_002"]["band"] == ""
     assert rows["vis/lens_001"]["band"] == read_json("vis/lens_001/source_lp[1]", "info")["band"]
     assert agg.report.blank["band"]["key not in the file"] == [str(folder)]
+
+
+def test_nested_info_value_is_written_as_json(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the rerun warning
+        agg = build(OUTPUT_RERUN)
+        agg.add_info_column("survey", key="survey", folder="source_lp[1]")
+        rows = table(agg, tmp_path)
+    info = json.loads(next((OUTPUT_RERUN / "vis/lens_001/source_lp[1]").glob("*/files/info.json")).read_text())
+    assert isinstance(info["survey"], dict)
+    assert json.loads(rows["vis/lens_001"]["survey"]) == info["survey"]
