@@ -218,6 +218,65 @@ class RowBuilder:
 
     # ------------------------------------------------------------------ the whole table
 
+    def run(
+        self,
+        report,
+        processes: int = 1,
+        as_text: bool = False,
+        executor=None,
+        database_url=None,
+        progress: Optional[bool] = None,
+        skipped=(),
+    ) -> Iterator[list]:
+        """
+        Every row, in key order, with a progress bar if wanted; when the last row is out,
+        ``report`` is filled and its counted warnings issued.
+
+        Parameters
+        ----------
+        report
+            The ``BuildReport`` to fill.
+        processes, as_text, executor, database_url
+            See ``chunks``.
+        progress
+            A bar on stderr: None shows one when stderr is a terminal.
+        skipped
+            What discovery and the row index did not keep, for the report.
+
+        Raises
+        ------
+        ColumnFunctionError
+            After the last row, if a column's function failed for every fit it was called on.
+        """
+        if progress is None:
+            progress = sys.stderr.isatty()
+        bar = _progress_bar(len(self.keys)) if progress else None
+        log = quality = None
+        try:
+            for chunk in self.chunks(processes, as_text, executor, database_url):
+                if log is None:
+                    log, quality = chunk.log, chunk.quality
+                else:
+                    log.merge(chunk.log)
+                    quality.merge(chunk.quality)
+                report.rows += len(chunk.rows)
+                yield from chunk.rows
+                if bar is not None:
+                    bar.update(len(chunk.rows))
+        finally:
+            if bar is not None:
+                bar.close()
+        columns = self.chunk_builder.columns
+        report.fill(log, quality, skipped)
+        report.announce(log, lambda position: columns[position].describe())
+        for position, (ok, failed, first) in sorted(log.functions.items()):
+            if failed and not ok:
+                raise ColumnFunctionError(
+                    f"{columns[position].describe()}: the function failed for every one of the "
+                    f"{failed} fit(s) it was called on, which is a bug in the function, not "
+                    f"data. First: {first}"
+                )
+
     def chunks(
         self, processes: int = 1, as_text: bool = False, executor=None, database_url=None
     ) -> Iterator[Chunk]:
@@ -459,3 +518,16 @@ def _portable(category):
         return category
     except Exception:
         return UserWarning
+
+
+def _progress_bar(total: int):
+    """
+    A tqdm progress bar on stderr without tqdm's monitor thread: a live thread makes every
+    later fork (``processes=N``, parallel discovery) unsafe.
+    """
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar(total=total, unit="row", desc="AggregatorCSV")

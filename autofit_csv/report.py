@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Dict, List, Tuple, Union
 
 
+#: Entries a warning names before "...".
+NAMED = 5
+
+
 def skipped_kind(reason: str) -> str:
     """
     The kind of a skipped entry's reason, how warnings and ``str(report)`` count them: its words
@@ -50,6 +54,45 @@ class BuildReport:
     blank: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)
     problems: List[str] = field(default_factory=list)
     headers: List[str] = field(default_factory=list)
+
+    def fill(self, log, quality, skipped: List[Tuple[str, str]]):
+        """
+        Complete the report from a finished build: its merged ``BuildLog``, ``QualityPart`` and
+        the entries discovery and the row index did not keep.
+        """
+        self.fits_used = len(log.used)
+        self.skipped = list(skipped)
+        self.blank = log.blank_by_header()
+        self.problems = quality.problems()
+
+    def announce(self, log, describe):
+        """
+        The counted warnings of a build: one per column and reason, one per kind of skipped
+        entry, one for the data-quality problems.
+
+        Parameters
+        ----------
+        log
+            The build's merged ``BuildLog``.
+        describe
+            column index -> how messages name the column.
+        """
+        from autofit_csv.errors import warn
+
+        for message in log.counted_warnings(describe):
+            warn(f"{message} See agg.report for all of them.")
+        kinds: Dict[str, List[str]] = {}
+        for path, reason in self.skipped:
+            kinds.setdefault(skipped_kind(reason), []).append(path)
+        for kind, paths in kinds.items():
+            named = ", ".join(paths[:NAMED]) + (", ..." if len(paths) > NAMED else "")
+            warn(f"{kind}: {len(paths)} skipped ({named}). See agg.report.skipped.")
+        if self.problems:
+            warn(
+                f"{len(self.problems)} data-quality problem(s): {self.problems[0]}"
+                + (" ..." if len(self.problems) > 1 else "")
+                + " See agg.report.problems."
+            )
 
     @property
     def ok(self) -> bool:

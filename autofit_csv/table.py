@@ -23,7 +23,7 @@ from autofit_csv.columns import (
     SamplesFuncColumn,
     ValueColumn,
 )
-from autofit_csv.errors import ColumnFunctionError, UnreadableFileError, warn
+from autofit_csv.errors import UnreadableFileError, warn
 from autofit_csv.inventory import Inventory
 from autofit_csv.loaders import files_for, handles_from
 from autofit_csv.loaders.database import (
@@ -32,15 +32,11 @@ from autofit_csv.loaders.database import (
 )
 from autofit_csv.loaders.discovery import find_fits
 from autofit_csv.output import check_target, replace_atomically, write_csv
-from autofit_csv.report import BuildReport, skipped_kind
+from autofit_csv.report import BuildReport
 from autofit_csv.rows import RowIndex, RowKey, location_under
 
 #: The header of the first column, which holds the row key.
 KEY_HEADER = "row"
-
-#: Skipped entries named per warning.
-NAMED_SKIPPED = 5
-
 
 class AggregatorCSV:
     def __init__(
@@ -692,7 +688,7 @@ class AggregatorCSV:
 
     def _built_rows(self, as_text: bool = False) -> Iterator[list]:
         """
-        Every row, in key order; when the last is out, ``report`` is set and the counted
+        Every row, in key order; when the last is out, ``report`` is complete and the counted
         warnings are issued.
 
         Raises
@@ -701,64 +697,19 @@ class AggregatorCSV:
             After the last row, if a column's function failed for every fit it was called on.
         """
         builder = RowBuilder(self._columns, self._index, self._extra_rows, self.strict)
-        report = self.report = BuildReport(
-            fits_found=len(self._index.handles), headers=self.headers
-        )
-        progress = self.progress
-        if progress is None:
-            import sys
-
-            progress = sys.stderr.isatty()
-        bar = None
-        if progress:
-            bar = _progress_bar(len(builder.keys))
-        log = quality = None
+        self.report = BuildReport(fits_found=len(self._index.handles), headers=self.headers)
         try:
-            for chunk in builder.chunks(
-                self.processes, as_text, executor=self.executor, database_url=self._database_url
-            ):
-                if log is None:
-                    log, quality = chunk.log, chunk.quality
-                else:
-                    log.merge(chunk.log)
-                    quality.merge(chunk.quality)
-                report.rows += len(chunk.rows)
-                yield from chunk.rows
-                if bar is not None:
-                    bar.update(len(chunk.rows))
-        finally:
-            if bar is not None:
-                bar.close()
-            end_read_transaction(self._aggregator)
-        self._finish(report, log, quality)
-
-    def _finish(self, report: BuildReport, log, quality):
-        report.fits_used = len(log.used)
-        report.skipped = sorted(self._skipped) + list(self._index.not_kept)
-        report.blank = log.blank_by_header()
-        report.problems = quality.problems()
-        for message in log.counted_warnings(lambda i: self._columns[i].describe()):
-            warn(f"{message} See agg.report for all of them.")
-        kinds: Dict[str, List[str]] = {}
-        for path, reason in report.skipped:
-            kinds.setdefault(skipped_kind(reason), []).append(path)
-        for kind, paths in kinds.items():
-            named = ", ".join(paths[:NAMED_SKIPPED]) + (", ..." if len(paths) > NAMED_SKIPPED else "")
-            warn(f"{kind}: {len(paths)} skipped ({named}). See agg.report.skipped.")
-        if report.problems:
-            warn(
-                f"{len(report.problems)} data-quality problem(s): {report.problems[0]}"
-                + (" ..." if len(report.problems) > 1 else "")
-                + " See agg.report.problems."
+            yield from builder.run(
+                self.report,
+                processes=self.processes,
+                as_text=as_text,
+                executor=self.executor,
+                database_url=self._database_url,
+                progress=self.progress,
+                skipped=sorted(self._skipped) + list(self._index.not_kept),
             )
-        for position, (ok, failed, first) in sorted(log.functions.items()):
-            if failed and not ok:
-                column = self._columns[position]
-                raise ColumnFunctionError(
-                    f"{column.describe()}: the function failed for every one of the {failed} "
-                    f"fit(s) it was called on, which is a bug in the function, not data. "
-                    f"First: {first}"
-                )
+        finally:
+            end_read_transaction(self._aggregator)
 
     def rows(self) -> Iterator[dict]:
         """
@@ -942,16 +893,3 @@ def _session_url(aggregator) -> Optional[str]:
     bind = getattr(session, "bind", None)
     url = getattr(bind, "url", None)
     return url.render_as_string(hide_password=False) if url is not None else None
-
-
-def _progress_bar(total: int):
-    """
-    A tqdm progress bar on stderr without tqdm's monitor thread: a live thread makes every
-    later fork (``processes=N``, parallel discovery) unsafe.
-    """
-    from tqdm import tqdm
-
-    class Bar(tqdm):
-        monitor_interval = 0
-
-    return Bar(total=total, unit="row", desc="AggregatorCSV")
