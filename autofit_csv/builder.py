@@ -9,7 +9,9 @@ while reading one fit is caught here, blanks only that fit's cells, and is recor
 """
 import gc
 import multiprocessing
+import os
 import sys
+import threading
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -376,7 +378,9 @@ class RowBuilder:
 
         yield from self._in_order(
             pieces,
-            submit=lambda index: executor.submit(_run_job, job(index), pieces[index], as_text),
+            submit=lambda index: executor.submit(
+                _run_job, job(index), pieces[index], as_text, os.getpid()
+            ),
             mine=lambda index: False,
             as_text=as_text,
             window=64,
@@ -478,13 +482,28 @@ def _build_inherited_chunk(keys: List[RowKey]) -> Chunk:
     return _run_job(builder, keys, as_text)
 
 
-def _run_job(builder: ChunkBuilder, keys: List[RowKey], as_text: bool):
+#: Held while a worker catches the warnings of a chunk. Catching swaps the one warnings state
+#: of a process; threads of one worker process (a Dask worker with several threads) that
+#: swapped it at once restored it in the wrong order, and warnings were lost.
+_CATCHING = threading.Lock()
+
+
+def _run_job(builder: ChunkBuilder, keys: List[RowKey], as_text: bool, caller_pid=None):
     """
     One chunk, in a worker: its rows, with every warning they raised (re-issued by the caller in
     order, with their own category). An error that ``strict`` raises is returned, not raised,
     so that the caller can tell it from a worker that died.
+
+    ``caller_pid`` is the process of the table: a job run there (on a thread pool, or Dask with
+    ``processes=False``) lets its warnings be raised as a serial build raises them, since
+    catching them would swap the warnings state under the caller's other threads.
     """
-    with warnings.catch_warnings(record=True) as caught:
+    if caller_pid == os.getpid():
+        try:
+            return builder.build(keys, as_text)
+        except Exception as error:
+            return error
+    with _CATCHING, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             chunk = builder.build(keys, as_text)

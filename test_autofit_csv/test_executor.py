@@ -158,3 +158,31 @@ def test_forked_processes_give_the_serial_bytes_on_every_backend(make, tmp_path)
     forked = saved(make, tmp_path / "forked.csv", processes=2)
     assert forked[0] == serial[0]
     assert forked[2] == serial[2]
+
+
+@pytest.mark.parametrize("backend", ["folder"])
+def test_a_thread_pool_gives_the_serial_bytes_and_warnings(backend, sqlite_file, tmp_path):
+    # Threads of the caller's own process (a ThreadPoolExecutor, Dask with processes=False):
+    # catching warnings there swapped the process's one warnings state under the other
+    # threads, and every warning of the build was lost.
+    from concurrent.futures import ThreadPoolExecutor
+
+    if backend == "folder":
+        make = lambda **kwargs: AggregatorCSV.from_directory(OUTPUT, **kwargs)
+    else:
+        make = lambda **kwargs: AggregatorCSV.from_database(sqlite_file, **kwargs)
+
+    def saved_with_a_worker_warning(path, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            agg = define(make(**kwargs), doubled_with_a_warning)
+            data = agg.save(path).read_bytes()
+        return data, sorted((w.category.__name__, str(w.message)) for w in caught), agg.report.to_dict()
+
+    serial = saved_with_a_worker_warning(tmp_path / "serial.csv")
+    with ThreadPoolExecutor(4) as pool:
+        threaded = saved_with_a_worker_warning(tmp_path / "threads.csv", executor=pool)
+    assert threaded[0] == serial[0]
+    assert threaded[2] == serial[2]
+    assert ("WorkerWarning", "said in a worker") in serial[1]
+    assert threaded[1] == serial[1]
