@@ -160,7 +160,7 @@ def test_forked_processes_give_the_serial_bytes_on_every_backend(make, tmp_path)
     assert forked[2] == serial[2]
 
 
-@pytest.mark.parametrize("backend", ["folder"])
+@pytest.mark.parametrize("backend", ["folder", "sqlite"])
 def test_a_thread_pool_gives_the_serial_bytes_and_warnings(backend, sqlite_file, tmp_path):
     # Threads of the caller's own process (a ThreadPoolExecutor, Dask with processes=False):
     # catching warnings there swapped the process's one warnings state under the other
@@ -186,3 +186,18 @@ def test_a_thread_pool_gives_the_serial_bytes_and_warnings(backend, sqlite_file,
     assert threaded[2] == serial[2]
     assert ("WorkerWarning", "said in a worker") in serial[1]
     assert threaded[1] == serial[1]
+
+
+def test_each_thread_of_a_worker_reads_the_database_in_its_own_session(sqlite_file):
+    import threading
+
+    from autofit_csv.loaders import portable
+
+    url = AggregatorCSV.from_database(sqlite_file)._database_url
+    mine = portable._session(url)
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(portable._session(url)))
+    thread.start()
+    thread.join()
+    assert portable._session(url) is mine
+    assert theirs and theirs[0] is not mine

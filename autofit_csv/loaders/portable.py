@@ -6,6 +6,7 @@ live objects: a database session or an unzipped temporary folder does not surviv
 Each worker opens what it is sent once per process.
 """
 import os
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,11 @@ from typing import Dict, Optional
 
 from autofit_csv.loaders.base import FitHandle
 
-#: Per worker process: zips extracted, database sessions opened.
+#: Per worker process: zips extracted. Per thread of a worker: database sessions opened (a
+#: SQLAlchemy session must not be used by two threads at once, as a thread pool or a Dask
+#: worker with several threads would).
 _EXTRACTED: Dict[str, Path] = {}
-_SESSIONS: Dict[str, object] = {}
+_THREAD = threading.local()
 _KEEP_ALIVE = []
 
 
@@ -100,11 +103,12 @@ def _fit_class():
 
 
 def _session(url: str):
-    if url not in _SESSIONS:
+    sessions = vars(_THREAD).setdefault("sessions", {})
+    if url not in sessions:
         from autofit_csv.loaders.database import open_session
 
-        _SESSIONS[url] = open_session(url)
-    return _SESSIONS[url]
+        sessions[url] = open_session(url)
+    return sessions[url]
 
 
 def _extracted(zip_path: str) -> Path:
