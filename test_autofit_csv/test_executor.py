@@ -201,3 +201,23 @@ def test_each_thread_of_a_worker_reads_the_database_in_its_own_session(sqlite_fi
     thread.join()
     assert portable._session(url) is mine
     assert theirs and theirs[0] is not mine
+
+
+@pytest.mark.parametrize("start", ["fork", "forkserver", "spawn"])
+def test_workers_remove_the_zips_they_extracted(start, tmp_path, monkeypatch):
+    # A process pool's worker ends without running atexit (fork, forkserver): the folders it
+    # extracted zipped fits into stayed in the temporary folder, one per worker and zip.
+    import tempfile
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(start)) as pool:
+        agg = AggregatorCSV.from_directory(OUTPUT, executor=pool)
+        agg.add_column("er", model_path=ER, folder="source_pix[2]")
+        rows = {row["row"]: row for row in agg.rows()}
+    agg.close()
+    assert rows["vis/lens_002"]["er"] is not None  # the zipped fit, read by a worker
+    # (multiprocessing's own pymp-* folder of the forkserver lives as long as the test process)
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("autofit")] == []

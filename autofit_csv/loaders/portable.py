@@ -116,10 +116,14 @@ def _extracted(zip_path: str) -> Path:
     The folder a zipped fit is extracted to in this process (once), holding its ``files/``.
     """
     if zip_path not in _EXTRACTED:
+        import multiprocessing.util
         import tempfile
 
         target = tempfile.TemporaryDirectory(prefix="autofit_csv_worker_")
         _KEEP_ALIVE.append(target)
+        # A process pool's worker ends without running atexit (fork, forkserver), where the
+        # folder's own clean-up waits: multiprocessing runs this one as the worker ends.
+        multiprocessing.util.Finalize(target, target.cleanup, exitpriority=0)
         with zipfile.ZipFile(zip_path) as archive:
             archive.extractall(target.name)
         folder = Path(target.name)
