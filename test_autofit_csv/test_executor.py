@@ -221,3 +221,38 @@ def test_workers_remove_the_zips_they_extracted(start, tmp_path, monkeypatch):
     assert rows["vis/lens_002"]["er"] is not None  # the zipped fit, read by a worker
     # (multiprocessing's own pymp-* folder of the forkserver lives as long as the test process)
     assert [p.name for p in temporary.iterdir() if p.name.startswith("autofit")] == []
+
+
+def test_a_worker_reads_a_zip_rewritten_since_its_last_build(output_copy, tmp_path):
+    # A long-lived worker (a Dask cluster kept between builds) kept the first extraction of a
+    # zip and served it after the fit was rerun and zipped again at the same path.
+    import json
+    import zipfile
+
+    from test_autofit_csv.conftest import read_zipped_json
+
+    location = "vis/lens_002/source_pix[2]"
+    (zip_path,) = list((output_copy / location).glob("*.zip"))
+
+    def er_of_zipped_fit(pool):
+        agg = AggregatorCSV.from_directory(output_copy, executor=pool)
+        agg.add_column("er", model_path=ER, folder="source_pix[2]")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = next(row["er"] for row in agg.rows() if row["row"] == "vis/lens_002")
+        agg.close()
+        return value
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        before = er_of_zipped_fit(pool)
+        summary = read_zipped_json(location, "samples_summary", output_copy)
+        assert before == summary["arguments"]["median_pdf_sample"]["arguments"]["kwargs"]["arguments"][ER]
+        summary["arguments"]["median_pdf_sample"]["arguments"]["kwargs"]["arguments"][ER] = before + 1.0
+        with zipfile.ZipFile(zip_path) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        members["files/samples_summary.json"] = json.dumps(summary).encode()
+        zip_path.unlink()
+        with zipfile.ZipFile(zip_path, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        assert er_of_zipped_fit(pool) == before + 1.0

@@ -14,10 +14,11 @@ from typing import Dict, Optional
 
 from autofit_csv.loaders.base import FitHandle
 
-#: Per worker process: zips extracted. Per thread of a worker: database sessions opened (a
-#: SQLAlchemy session must not be used by two threads at once, as a thread pool or a Dask
-#: worker with several threads would).
-_EXTRACTED: Dict[str, Path] = {}
+#: Per worker process: zips extracted, path -> (version, fit folder, temporary folder). Per
+#: thread of a worker: database sessions opened (a SQLAlchemy session must not be used by two
+#: threads at once, as a thread pool or a Dask worker with several threads would).
+_EXTRACTED: Dict[str, tuple] = {}
+_EXTRACTING = threading.Lock()
 _THREAD = threading.local()
 _KEEP_ALIVE = []
 
@@ -113,23 +114,39 @@ def _session(url: str):
 
 def _extracted(zip_path: str) -> Path:
     """
-    The folder a zipped fit is extracted to in this process (once), holding its ``files/``.
+    The folder a zipped fit is extracted to in this process (once per version of the zip: a
+    worker that outlives a build must not serve a zip rewritten since), holding its ``files/``.
     """
-    if zip_path not in _EXTRACTED:
-        import multiprocessing.util
-        import tempfile
+    with _EXTRACTING:
+        return _extract_once(zip_path)
 
-        target = tempfile.TemporaryDirectory(prefix="autofit_csv_worker_")
-        _KEEP_ALIVE.append(target)
-        # A process pool's worker ends without running atexit (fork, forkserver), where the
-        # folder's own clean-up waits: multiprocessing runs this one as the worker ends.
-        multiprocessing.util.Finalize(target, target.cleanup, exitpriority=0)
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(target.name)
-        folder = Path(target.name)
-        for directory, folders, _ in os.walk(target.name):
-            if "files" in folders:
-                folder = Path(directory)
-                break
-        _EXTRACTED[zip_path] = folder
-    return _EXTRACTED[zip_path]
+
+def _extract_once(zip_path: str) -> Path:
+    """
+    ``_extracted``'s work, under its lock; an older version's folder is removed.
+    """
+    stat = os.stat(zip_path)
+    version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    known = _EXTRACTED.get(zip_path)
+    if known is not None and known[0] == version:
+        return known[1]
+    if known is not None:
+        known[2].cleanup()
+        _KEEP_ALIVE.remove(known[2])
+    import multiprocessing.util
+    import tempfile
+
+    target = tempfile.TemporaryDirectory(prefix="autofit_csv_worker_")
+    _KEEP_ALIVE.append(target)
+    # A process pool's worker ends without running atexit (fork, forkserver), where the
+    # folder's own clean-up waits: multiprocessing runs this one as the worker ends.
+    multiprocessing.util.Finalize(target, target.cleanup, exitpriority=0)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(target.name)
+    folder = Path(target.name)
+    for directory, folders, _ in os.walk(target.name):
+        if "files" in folders:
+            folder = Path(directory)
+            break
+    _EXTRACTED[zip_path] = (version, folder, target)
+    return folder
