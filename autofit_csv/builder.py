@@ -32,6 +32,9 @@ from autofit_csv.output import cell_text
 from autofit_csv.quality import QualityPart, QualityPlan
 from autofit_csv.rows import RowIndex, RowKey
 
+#: The reason the report gives for a cell whose value is empty text.
+EMPTY_TEXT = "the value is empty text"
+
 #: Rows per chunk: large enough that shipping a chunk costs little, small enough to keep memory
 #: flat and the progress bar moving.
 CHUNK_ROWS = 500
@@ -127,7 +130,7 @@ class ChunkBuilder:
                     for reason, message in row.notes:
                         log.note(position, reason, files.label if files else str(key), message)
                     row.notes.clear()
-                if None in out:
+                if None in out or "" in out:
                     self._empty(position, column, out, files, row, log)
                 elif files is not None:
                     used.add(files.handle.index)
@@ -162,11 +165,19 @@ class ChunkBuilder:
 
     @staticmethod
     def _empty(position: int, column: Column, out: list, files, row, log):
+        """
+        Record the cells a column returned empty: None, or empty text (a blank cell in the CSV,
+        null or masked in the other formats, as None is).
+        """
         who = files.label if files is not None else str(row.key)
         headers = column.headers()
-        blank = [header for header, cell in zip(headers, out) if cell is None]
-        log.record_blank(position, blank, column.empty_reason(), who)
-        if files is not None and len(blank) < len(headers):
+        nulls = [header for header, cell in zip(headers, out) if cell is None]
+        texts = [header for header, cell in zip(headers, out) if isinstance(cell, str) and not cell]
+        if nulls:
+            log.record_blank(position, nulls, column.empty_reason(), who)
+        if texts:
+            log.record_blank(position, texts, EMPTY_TEXT, who)
+        if files is not None and len(nulls) + len(texts) < len(headers):
             log.used.add(files.handle.index)
 
 class RowBuilder:
