@@ -69,6 +69,21 @@ def cell_text(value) -> str:
     return str(value)
 
 
+def unwritable_text(value) -> bool:
+    """
+    Whether the text of a text cell (or of a nested JSON value) cannot be written as UTF-8: it
+    holds a lone surrogate, as JSON's ``"\\ud800"`` reads, or Python's text of a file name it
+    could not decode. Numbers never are.
+    """
+    if not isinstance(value, (str, dict, list, tuple)):
+        return False
+    try:
+        cell_text(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def escape_formula(text: str) -> str:
     """
     ``text`` with a ``'`` in front if a spreadsheet would run it as a formula; numbers

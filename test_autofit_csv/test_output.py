@@ -289,3 +289,34 @@ agg.save({str(target)!r})
         warnings.simplefilter("ignore")
         agg.save(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"table{suffix}", "table_files"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".html"])
+def test_text_that_is_not_unicode_blanks_its_cell_not_the_table(output_copy, tmp_path, suffix):
+    # JSON may escape a lone surrogate ("\ud800"; Python's json writes one for a file name it
+    # could not decode). No UTF-8 file can hold it: writing it failed the whole save.
+    odd_fit = fit_folder(f"vis/lens_003/{LP}", output_copy)
+    info = json.loads((odd_fit / "files" / "info.json").read_text())
+    info["band"] = "vis\udcff"
+    (odd_fit / "files" / "info.json").write_text(json.dumps(info))
+    odd_radius = sample_value(f"vis/lens_003/{LP}", ER)
+
+    def label(instance):
+        radius = instance.galaxies.lens.mass.einstein_radius
+        return "odd\ud800" if radius == odd_radius else "plain"
+
+    agg = build(output_copy)
+    agg.add_info_column("band", key="band", folder=LP)
+    agg.add_column("label", latent_func=label, folder=LP)
+    path = tmp_path / f"t{suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        agg.save(path)
+    for header in ("band", "label"):
+        named = [who for reasons in agg.report.blank[header].values() for who in reasons]
+        assert str(odd_fit) in named
+    if suffix == ".csv":
+        by_csv, _ = read_both_ways(path)
+        rows = {cells[0]: cells for cells in by_csv[1:]}
+        assert rows["vis/lens_003"][1:] == ["", ""]
+        assert rows["vis/lens_001"][1:] == [read_json(f"vis/lens_001/{LP}", "info")["band"], "plain"]
