@@ -9,7 +9,9 @@ while reading one fit is caught here, blanks only that fit's cells, and is recor
 """
 import gc
 import multiprocessing
+import os
 import sys
+import threading
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +31,9 @@ from autofit_csv.loaders import PortableFit, files_for
 from autofit_csv.output import cell_text
 from autofit_csv.quality import QualityPart, QualityPlan
 from autofit_csv.rows import RowIndex, RowKey
+
+#: The reason the report gives for a cell whose value is empty text.
+EMPTY_TEXT = "the value is empty text"
 
 #: Rows per chunk: large enough that shipping a chunk costs little, small enough to keep memory
 #: flat and the progress bar moving.
@@ -125,7 +130,7 @@ class ChunkBuilder:
                     for reason, message in row.notes:
                         log.note(position, reason, files.label if files else str(key), message)
                     row.notes.clear()
-                if None in out:
+                if None in out or "" in out:
                     self._empty(position, column, out, files, row, log)
                 elif files is not None:
                     used.add(files.handle.index)
@@ -160,11 +165,19 @@ class ChunkBuilder:
 
     @staticmethod
     def _empty(position: int, column: Column, out: list, files, row, log):
+        """
+        Record the cells a column returned empty: None, or empty text (a blank cell in the CSV,
+        null or masked in the other formats, as None is).
+        """
         who = files.label if files is not None else str(row.key)
         headers = column.headers()
-        blank = [header for header, cell in zip(headers, out) if cell is None]
-        log.record_blank(position, blank, column.empty_reason(), who)
-        if files is not None and len(blank) < len(headers):
+        nulls = [header for header, cell in zip(headers, out) if cell is None]
+        texts = [header for header, cell in zip(headers, out) if isinstance(cell, str) and not cell]
+        if nulls:
+            log.record_blank(position, nulls, column.empty_reason(), who)
+        if texts:
+            log.record_blank(position, texts, EMPTY_TEXT, who)
+        if files is not None and len(nulls) + len(texts) < len(headers):
             log.used.add(files.handle.index)
 
 class RowBuilder:
@@ -376,7 +389,9 @@ class RowBuilder:
 
         yield from self._in_order(
             pieces,
-            submit=lambda index: executor.submit(_run_job, job(index), pieces[index], as_text),
+            submit=lambda index: executor.submit(
+                _run_job, job(index), pieces[index], as_text, os.getpid()
+            ),
             mine=lambda index: False,
             as_text=as_text,
             window=64,
@@ -478,13 +493,28 @@ def _build_inherited_chunk(keys: List[RowKey]) -> Chunk:
     return _run_job(builder, keys, as_text)
 
 
-def _run_job(builder: ChunkBuilder, keys: List[RowKey], as_text: bool):
+#: Held while a worker catches the warnings of a chunk. Catching swaps the one warnings state
+#: of a process; threads of one worker process (a Dask worker with several threads) that
+#: swapped it at once restored it in the wrong order, and warnings were lost.
+_CATCHING = threading.Lock()
+
+
+def _run_job(builder: ChunkBuilder, keys: List[RowKey], as_text: bool, caller_pid=None):
     """
     One chunk, in a worker: its rows, with every warning they raised (re-issued by the caller in
     order, with their own category). An error that ``strict`` raises is returned, not raised,
     so that the caller can tell it from a worker that died.
+
+    ``caller_pid`` is the process of the table: a job run there (on a thread pool, or Dask with
+    ``processes=False``) lets its warnings be raised as a serial build raises them, since
+    catching them would swap the warnings state under the caller's other threads.
     """
-    with warnings.catch_warnings(record=True) as caught:
+    if caller_pid == os.getpid():
+        try:
+            return builder.build(keys, as_text)
+        except Exception as error:
+            return error
+    with _CATCHING, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             chunk = builder.build(keys, as_text)

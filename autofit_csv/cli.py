@@ -211,6 +211,7 @@ def build_command(args: argparse.Namespace) -> int:
         flagged (the table is still written).
     """
     from autofit_csv import AggregatorCSV
+    from autofit_csv.errors import DatabaseError
     from autofit_csv.spec import SpecError
 
     if args.processes is not None and args.processes < 1:
@@ -219,6 +220,12 @@ def build_command(args: argparse.Namespace) -> int:
         table = AggregatorCSV.from_spec(args.spec, processes=args.processes or 1, progress=False)
     except SpecError as error:
         return _fail("build", str(error))
+    except DatabaseError as error:
+        # The spec's source is not a database that can be read, as `describe` says with 2.
+        return _fail("build", f"{Path(args.spec).absolute()}: source: {error}")
+    except Exception as error:  # strict=true stopped at a skipped fit, ...: the build failed
+        print(f"autofit-csv build: {type(error).__name__}: {error}", file=sys.stderr)
+        return FLAGGED
     output = Path(args.output) if args.output else table.spec.output
     if output is None:
         return _fail("build", f"{table.spec.path}: no output: give 'output' in the spec or -o PATH")

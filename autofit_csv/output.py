@@ -11,6 +11,7 @@ import json
 import numbers
 import os
 import re
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -66,6 +67,21 @@ def cell_text(value) -> str:
         except (TypeError, ValueError):
             return str(value)
     return str(value)
+
+
+def unwritable_text(value) -> bool:
+    """
+    Whether the text of a text cell (or of a nested JSON value) cannot be written as UTF-8: it
+    holds a lone surrogate, as JSON's ``"\\ud800"`` reads, or Python's text of a file name it
+    could not decode. Numbers never are.
+    """
+    if not isinstance(value, (str, dict, list, tuple)):
+        return False
+    try:
+        cell_text(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def escape_formula(text: str) -> str:
@@ -124,9 +140,9 @@ def _host() -> str:
 
 def remove_stale_temporaries(path: Path):
     """
-    Remove temporary files that saves of ``path`` on this host left behind when they were
-    killed (their process no longer runs). Files of live processes, and of other hosts sharing
-    the folder, are left alone.
+    Remove temporary files (and folders: a save's staged images) that saves of ``path`` on this
+    host left behind when they were killed (their process no longer runs). Those of live
+    processes, and of other hosts sharing the folder, are left alone.
     """
     prefix, host = _temporary_prefix(path), _host()
     try:
@@ -141,8 +157,12 @@ def remove_stale_temporaries(path: Path):
             continue
         if _process_alive(int(parts[1])):
             continue
+        stale = path.parent / name
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+            continue
         try:
-            os.unlink(path.parent / name)
+            os.unlink(stale)
         except OSError:
             pass
 

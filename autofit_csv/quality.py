@@ -111,10 +111,9 @@ class QualityPart:
                     self.non_finite.setdefault(position, []).extend(bad)
         for position in self.hashes:
             values = columns[position]
-            try:
-                self.hashes[position] = hash((self.hashes[position], values))
-            except TypeError:  # a function returned lists or arrays
-                self.hashes[position] = hash((self.hashes[position], tuple(map(repr, values))))
+            # The text, not the numbers: numbers that differ can hash alike (hash(-1.0) ==
+            # hash(-2.0)), which called two different columns equal.
+            self.hashes[position] = hash((self.hashes[position], repr(values)))
             self.filled[position] += len(values) - values.count(None)
         for triple in self._plan.intervals:
             value, lower, upper = (columns[i] for i in triple)

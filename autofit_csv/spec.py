@@ -198,18 +198,33 @@ def _check_column(column: dict, where: str, default_folder: Optional[str]) -> Di
     return checked
 
 
+#: top-level module name -> the file ``import_function`` loaded it from: a spec's own functions
+#: module, which another spec's module of the same name may replace.
+_LOADED_FROM_SPECS: Dict[str, Path] = {}
+
+
 def import_function(reference: str, folder: Path, where: str) -> Callable:
     """
     The function named ``module:function``, imported with ``folder`` first on the path.
 
+    A module of that name that an earlier spec loaded from another folder is loaded again from
+    this spec's folder (tables built before keep their functions); one imported otherwise (a
+    standard module, the user's own import) is refused rather than used.
+
     Raises
     ------
     SpecError
-        The reference is malformed, the module cannot be imported or has no such callable.
+        The reference is malformed, the module cannot be imported, is already imported from
+        elsewhere, or has no such callable.
     """
     module_name, _, function_name = reference.partition(":")
     if not module_name or not function_name:
         raise SpecError(f"{where}: {reference!r} should be 'module:function'")
+    top = module_name.split(".")[0]
+    own = _module_file_in(folder, top)
+    if own is not None:
+        own = own.resolve()
+        _forget_other_spec_module(top, own)
     sys.path.insert(0, str(folder))
     try:
         module = importlib.import_module(module_name)
@@ -223,6 +238,17 @@ def import_function(reference: str, folder: Path, where: str) -> Callable:
             sys.path.remove(str(folder))
         except ValueError:
             pass
+    if own is not None:
+        loaded = getattr(sys.modules.get(top), "__file__", None)
+        if loaded is None or Path(loaded).resolve() != own:
+            # Python hands back the module of that name imported before: its function would
+            # fill the column.
+            raise SpecError(
+                f"{where}: module {top!r} is already imported from {loaded or 'elsewhere'}, "
+                f"not from {own}; give the spec's module a name of its own (or build this spec "
+                f"in a new Python process)"
+            )
+        _LOADED_FROM_SPECS[top] = own
     function = getattr(module, function_name, None)
     if not callable(function):
         names = [n for n in dir(module) if callable(getattr(module, n)) and not n.startswith("_")]
@@ -230,6 +256,32 @@ def import_function(reference: str, folder: Path, where: str) -> Callable:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SpecError(f"{where}: module {module_name!r} has no function {function_name!r}{hint}")
     return function
+
+
+def _forget_other_spec_module(top: str, own: Path):
+    """
+    Drop from ``sys.modules`` module ``top`` (and its submodules) if an earlier spec loaded it
+    from a file other than ``own``, so that the import finds this spec's own.
+    """
+    earlier = _LOADED_FROM_SPECS.get(top)
+    if earlier is None or earlier == own:
+        return
+    for name in list(sys.modules):
+        if name == top or name.startswith(top + "."):
+            del sys.modules[name]
+    del _LOADED_FROM_SPECS[top]
+
+
+def _module_file_in(folder: Path, module_name: str) -> Optional[Path]:
+    """
+    The file of module ``module_name`` in ``folder`` (``name.py`` or ``name/__init__.py``), or
+    None if the folder holds no such module.
+    """
+    base = folder.joinpath(*module_name.split("."))
+    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def add_columns(table, spec: Spec):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autofit_csv import AggregatorCSV
-from test_autofit_csv.conftest import EINSTEIN_MASS, ER, OUTPUT, read_csv
+from test_autofit_csv.conftest import EINSTEIN_MASS, ER, OUTPUT, read_csv, samples_column
 
 
 def quantiles(samples):
@@ -120,3 +120,25 @@ def test_database_fits_without_unique_tag_are_warned_about(tmp_path):
     with pytest.warns(Warning, match=r"2 database fits of search 'source_lp\[1\]' have no unique_tag"):
         agg = AggregatorCSV.from_database(tmp_path / "untagged.sqlite")
     agg.close()
+
+
+def _plain_mean_and_types(samples):
+    # Python's sum() adds floats with compensated summation but numpy scalars naively, so the
+    # last digit of a plain-Python samples function depends on the type it is handed.
+    values = [sample[4] for sample in samples.parameter_lists]
+    plain = all(type(v) is float for sample in samples.parameter_lists for v in sample)
+    plain_weights = all(type(s.weight) is float for s in samples.sample_list)
+    # 1.0 when every value (every weight) handed over is a Python float.
+    return sum(values) / len(values), float(plain), float(plain_weights)
+
+
+def test_samples_functions_get_python_floats_from_every_backend(make, tmp_path):
+    agg = make()
+    agg.add_x3_columns_with_errors("er_mean", samples_func=_plain_mean_and_types, folder="source_lp[1]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = {row["row"]: row for row in read_csv(agg.save(tmp_path / "t.csv"))}
+    values = samples_column("vis/lens_001/source_lp[1]", ER).tolist()  # Python floats
+    row = rows["vis/lens_001"]
+    assert row["er_mean"] == repr(sum(values) / len(values))
+    assert (row["er_mean_lower"], row["er_mean_upper"]) == ("1.0", "1.0")

@@ -220,3 +220,30 @@ def test_the_spec_of_the_cli_page_builds_as_written(tmp_path):
     assert float(rows["vis/lens_001"]["einstein_radius_x2"]) == 2 * sample_value("vis/lens_001/source_lp[1]", ER)
     assert rows["vis/lens_001"]["fit"] == "catalogue_files/fit/vis_lens_001.png"
     assert (docs / "_build" / rows["vis/lens_001"]["fit"]).exists()
+
+
+def test_build_of_a_source_that_is_not_a_database_exits_2_naming_it(tmp_path):
+    not_a_database = tmp_path / "results.sqlite"
+    not_a_database.write_text("these are notes, not a database\n")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'source = "results.sqlite"\noutput = "t.csv"\n{ER_COLUMN}')
+    result = run("build", spec)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{spec}: source: " in result.stderr and str(not_a_database) in result.stderr
+
+
+def test_build_of_a_strict_spec_stopped_by_a_skipped_fit_exits_1_with_a_message(tmp_path):
+    import shutil
+
+    output = tmp_path / "output"
+    shutil.copytree(OUTPUT, output)
+    zipped = next((output / "vis" / "lens_002" / "source_pix[2]").glob("*.zip"))
+    zipped.write_bytes(b"not a zip")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'source = "output"\noutput = "t.csv"\nstrict = true\n{ER_COLUMN}')
+    result = run("build", spec)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("autofit-csv build: ") and str(zipped) in result.stderr
+    assert not (tmp_path / "t.csv").exists()

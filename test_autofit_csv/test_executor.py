@@ -158,3 +158,101 @@ def test_forked_processes_give_the_serial_bytes_on_every_backend(make, tmp_path)
     forked = saved(make, tmp_path / "forked.csv", processes=2)
     assert forked[0] == serial[0]
     assert forked[2] == serial[2]
+
+
+@pytest.mark.parametrize("backend", ["folder", "sqlite"])
+def test_a_thread_pool_gives_the_serial_bytes_and_warnings(backend, sqlite_file, tmp_path):
+    # Threads of the caller's own process (a ThreadPoolExecutor, Dask with processes=False):
+    # catching warnings there swapped the process's one warnings state under the other
+    # threads, and every warning of the build was lost.
+    from concurrent.futures import ThreadPoolExecutor
+
+    if backend == "folder":
+        make = lambda **kwargs: AggregatorCSV.from_directory(OUTPUT, **kwargs)
+    else:
+        make = lambda **kwargs: AggregatorCSV.from_database(sqlite_file, **kwargs)
+
+    def saved_with_a_worker_warning(path, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            agg = define(make(**kwargs), doubled_with_a_warning)
+            data = agg.save(path).read_bytes()
+        return data, sorted((w.category.__name__, str(w.message)) for w in caught), agg.report.to_dict()
+
+    serial = saved_with_a_worker_warning(tmp_path / "serial.csv")
+    with ThreadPoolExecutor(4) as pool:
+        threaded = saved_with_a_worker_warning(tmp_path / "threads.csv", executor=pool)
+    assert threaded[0] == serial[0]
+    assert threaded[2] == serial[2]
+    assert ("WorkerWarning", "said in a worker") in serial[1]
+    assert threaded[1] == serial[1]
+
+
+def test_each_thread_of_a_worker_reads_the_database_in_its_own_session(sqlite_file):
+    import threading
+
+    from autofit_csv.loaders import portable
+
+    url = AggregatorCSV.from_database(sqlite_file)._database_url
+    mine = portable._session(url)
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(portable._session(url)))
+    thread.start()
+    thread.join()
+    assert portable._session(url) is mine
+    assert theirs and theirs[0] is not mine
+
+
+@pytest.mark.parametrize("start", ["fork", "forkserver", "spawn"])
+def test_workers_remove_the_zips_they_extracted(start, tmp_path, monkeypatch):
+    # A process pool's worker ends without running atexit (fork, forkserver): the folders it
+    # extracted zipped fits into stayed in the temporary folder, one per worker and zip.
+    import tempfile
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(start)) as pool:
+        agg = AggregatorCSV.from_directory(OUTPUT, executor=pool)
+        agg.add_column("er", model_path=ER, folder="source_pix[2]")
+        rows = {row["row"]: row for row in agg.rows()}
+    agg.close()
+    assert rows["vis/lens_002"]["er"] is not None  # the zipped fit, read by a worker
+    # (multiprocessing's own pymp-* folder of the forkserver lives as long as the test process)
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("autofit")] == []
+
+
+def test_a_worker_reads_a_zip_rewritten_since_its_last_build(output_copy, tmp_path):
+    # A long-lived worker (a Dask cluster kept between builds) kept the first extraction of a
+    # zip and served it after the fit was rerun and zipped again at the same path.
+    import json
+    import zipfile
+
+    from test_autofit_csv.conftest import read_zipped_json
+
+    location = "vis/lens_002/source_pix[2]"
+    (zip_path,) = list((output_copy / location).glob("*.zip"))
+
+    def er_of_zipped_fit(pool):
+        agg = AggregatorCSV.from_directory(output_copy, executor=pool)
+        agg.add_column("er", model_path=ER, folder="source_pix[2]")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = next(row["er"] for row in agg.rows() if row["row"] == "vis/lens_002")
+        agg.close()
+        return value
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        before = er_of_zipped_fit(pool)
+        summary = read_zipped_json(location, "samples_summary", output_copy)
+        assert before == summary["arguments"]["median_pdf_sample"]["arguments"]["kwargs"]["arguments"][ER]
+        summary["arguments"]["median_pdf_sample"]["arguments"]["kwargs"]["arguments"][ER] = before + 1.0
+        with zipfile.ZipFile(zip_path) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        members["files/samples_summary.json"] = json.dumps(summary).encode()
+        zip_path.unlink()
+        with zipfile.ZipFile(zip_path, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        assert er_of_zipped_fit(pool) == before + 1.0

@@ -14,6 +14,7 @@ from autofit_csv import AutofitCSVWarning
 from autofit_csv.output import cell_text, write_csv_atomically
 from test_autofit_csv.conftest import (
     ER,
+    OUTPUT,
     build,
     fit_folder,
     read_json,
@@ -257,3 +258,65 @@ def test_impossible_target_refused_before_any_row_is_built(tmp_path, where):
         agg.save(target)
     assert calls == []
     assert agg.report is None
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_image_folders_of_a_killed_save_are_removed_by_the_next_save(tmp_path, suffix):
+    # A save killed while copying images left its staged image folder beside the output for
+    # good (the next save removed only the temporary table file).
+    target = tmp_path / f"table{suffix}"
+    script = f"""
+import os, warnings
+warnings.simplefilter("ignore")
+from autofit_csv import AggregatorCSV
+calls = []
+def dies(instance):
+    calls.append(1)
+    if len(calls) == 3:  # once at add time, then the second row
+        os._exit(9)
+    return 1.0
+agg = AggregatorCSV.from_directory({str(OUTPUT)!r})
+agg.add_image_column("fit", folder="source_lp[1]")
+agg.add_column("x", latent_func=dies, folder="source_lp[1]")
+agg.save({str(target)!r})
+"""
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert killed.returncode == 9, killed.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".table_files.")]
+    agg = build()
+    agg.add_image_column("fit", folder=LP)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        agg.save(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"table{suffix}", "table_files"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".html"])
+def test_text_that_is_not_unicode_blanks_its_cell_not_the_table(output_copy, tmp_path, suffix):
+    # JSON may escape a lone surrogate ("\ud800"; Python's json writes one for a file name it
+    # could not decode). No UTF-8 file can hold it: writing it failed the whole save.
+    odd_fit = fit_folder(f"vis/lens_003/{LP}", output_copy)
+    info = json.loads((odd_fit / "files" / "info.json").read_text())
+    info["band"] = "vis\udcff"
+    (odd_fit / "files" / "info.json").write_text(json.dumps(info))
+    odd_radius = sample_value(f"vis/lens_003/{LP}", ER)
+
+    def label(instance):
+        radius = instance.galaxies.lens.mass.einstein_radius
+        return "odd\ud800" if radius == odd_radius else "plain"
+
+    agg = build(output_copy)
+    agg.add_info_column("band", key="band", folder=LP)
+    agg.add_column("label", latent_func=label, folder=LP)
+    path = tmp_path / f"t{suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        agg.save(path)
+    for header in ("band", "label"):
+        named = [who for reasons in agg.report.blank[header].values() for who in reasons]
+        assert str(odd_fit) in named
+    if suffix == ".csv":
+        by_csv, _ = read_both_ways(path)
+        rows = {cells[0]: cells for cells in by_csv[1:]}
+        assert rows["vis/lens_003"][1:] == ["", ""]
+        assert rows["vis/lens_001"][1:] == [read_json(f"vis/lens_001/{LP}", "info")["band"], "plain"]

@@ -118,3 +118,23 @@ def test_non_finite_value_is_flagged(output_copy, tmp_path):
     agg, rows, _ = built(output_copy, define, tmp_path)
     assert rows["vis/lens_003"]["er"] == "nan"
     assert "er: non-finite value (NaN or infinity) in 1 row(s): 'vis/lens_003'" in agg.report.problems
+
+
+def test_columns_that_differ_in_every_row_are_not_called_equal(output_copy, tmp_path):
+    # -1.0 and -2.0 have the same Python hash: a check by hash alone called them equal.
+    def minus_one_and_two(raw):
+        raw["arguments"]["median_pdf_sample"]["arguments"]["kwargs"]["arguments"][ER] = -1.0
+        raw["arguments"]["max_log_likelihood_sample"]["arguments"]["kwargs"]["arguments"][ER] = -2.0
+        return raw
+
+    change_every_summary(output_copy, minus_one_and_two)
+
+    def define(agg):
+        agg.add_column("er", model_path=ER, folder="source_lp[1]")
+        agg.add_column("er_max_lh", model_path=ER, folder="source_lp[1]", use_max_lh_instance=True)
+
+    agg, rows, _ = built(output_copy, define, tmp_path)
+    filled = [row for row in rows.values() if row["er"] != ""]
+    assert len(filled) >= 3
+    assert all((row["er"], row["er_max_lh"]) == ("-1.0", "-2.0") for row in filled)
+    assert agg.report.problems == []

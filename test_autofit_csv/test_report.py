@@ -250,3 +250,20 @@ def test_computed_column_takes_a_folder(tmp_path):
         agg.add_computed_column("n", lambda fit: fit.name, folder="source_lp[1]")
     rows, _ = quiet(table, agg, tmp_path)
     assert rows["vis/lens_001"]["n"] == "source_lp[1]"
+
+
+def test_an_empty_text_value_is_a_blank_cell_the_report_names(output_copy, tmp_path):
+    # info.json's "band": "" writes a blank CSV cell (and a null / masked one in the other
+    # formats); the report said the column had no blank cell.
+    info_path = fit_folder("vis/lens_003/source_lp[1]", output_copy) / "files" / "info.json"
+    info = json.loads(info_path.read_text())
+    info["band"] = ""
+    info_path.write_text(json.dumps(info))
+    agg = build(output_copy)
+    agg.add_info_column("band", key="band", folder="source_lp[1]")
+    rows, _ = quiet(table, agg, tmp_path)
+    blank_rows = sorted(key for key, row in rows.items() if row["band"] == "")
+    assert "vis/lens_003" in blank_rows
+    named = [who for reasons in agg.report.blank["band"].values() for who in reasons]
+    assert agg.report.blank_count("band") == len(blank_rows)
+    assert str(fit_folder("vis/lens_003/source_lp[1]", output_copy)) in named

@@ -10,7 +10,7 @@ import pytest
 
 from autofit_csv import AggregatorCSV
 from autofit_csv.spec import SpecError
-from test_autofit_csv.conftest import EINSTEIN_MASS, ER, OUTPUT
+from test_autofit_csv.conftest import EINSTEIN_MASS, ER, OUTPUT, sample_value
 
 FUNCTIONS = '''
 def einstein_radius_x2_from(instance):
@@ -124,3 +124,50 @@ def test_bad_spec_names_the_key(tmp_path, body, message):
     with pytest.raises(SpecError, match=message) as info:
         AggregatorCSV.from_spec(spec)
     assert str(spec) in str(info.value)
+
+
+def test_each_spec_uses_its_own_functions_module_of_a_shared_name(tmp_path):
+    # Two specs, each with its own functions module of the same name (as the docs name them,
+    # spec_functions.py): the second must not silently use the first one's functions.
+    body = (
+        f'source = "{OUTPUT}"\nfolder = "source_lp[1]"\n[[columns]]\nname = "scaled"\n'
+        f'latent_func = "review_twin_functions:scaled"\n'
+    )
+    specs = {}
+    for folder, factor in (("a", 2.0), ("b", 3.0)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "review_twin_functions.py").write_text(
+            f"def scaled(instance):\n    return {factor} * instance.galaxies.lens.mass.einstein_radius\n"
+        )
+        specs[folder] = tmp_path / folder / "spec.toml"
+        specs[folder].write_text(body)
+    import sys
+
+    expected = sample_value("vis/lens_001/source_lp[1]", ER)
+
+    def scaled(table):
+        return next(row["scaled"] for row in table.rows() if row["row"] == "vis/lens_001")
+
+    try:
+        first = AggregatorCSV.from_spec(specs["a"])
+        assert scaled(first) == 2.0 * expected
+        second = AggregatorCSV.from_spec(specs["b"])
+        assert scaled(second) == 3.0 * expected
+        assert scaled(first) == 2.0 * expected  # built before: keeps its own function
+        assert scaled(AggregatorCSV.from_spec(specs["a"])) == 2.0 * expected
+    finally:
+        sys.modules.pop("review_twin_functions", None)
+
+
+def test_a_functions_module_named_as_one_already_imported_is_refused(tmp_path):
+    # json is imported already (from the standard library): the spec's json.py must not be
+    # silently replaced by it.
+    (tmp_path / "json.py").write_text("def f(instance):\n    return 1.0\n")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f'source = "{OUTPUT}"\nfolder = "source_lp[1]"\n[[columns]]\nname = "x"\n'
+        f'latent_func = "json:f"\n'
+    )
+    with pytest.raises(SpecError, match=r"module 'json' is already imported from .*json") as info:
+        AggregatorCSV.from_spec(spec)
+    assert str(tmp_path / "json.py") in str(info.value) and str(spec) in str(info.value)

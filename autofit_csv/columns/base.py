@@ -242,6 +242,17 @@ def function_cell(column: Column, function, value, label: str):
     ColumnFunctionError
         Naming the column, the function and the fit.
     """
+    if type(value) is str:
+        from autofit_csv.output import unwritable_text
+
+        if unwritable_text(value):
+            name = column.function_name(function)
+            raise ColumnFunctionError(
+                f"{column.describe()}: {name} returned text that is not valid Unicode (a lone "
+                f"surrogate such as \\ud800, which no UTF-8 file can hold) for fit {label}",
+                f"{name} returned text that is not valid Unicode",
+            )
+        return value
     if type(value) in _PLAIN_CELLS:
         return value
     import numpy
@@ -267,7 +278,7 @@ def function_cell(column: Column, function, value, label: str):
     from autofit_csv.output import cell_text
 
     try:
-        cell_text(value)
+        cell_text(value).encode("utf-8")
     except Exception as error:
         raise ColumnFunctionError(
             f"{column.describe()}: {name} returned a value of type {type(value).__name__} "

@@ -7,7 +7,11 @@ import string
 from typing import Iterable, List, Optional
 
 from autofit_csv.columns.base import Column, RowContext
-from autofit_csv.errors import FitFileError, InfoKeyError, PathNotInFitError
+from autofit_csv.errors import FitFileError, InfoKeyError, PathNotInFitError, UnreadableFileError
+from autofit_csv.output import unwritable_text
+
+#: The reason for a value whose text no UTF-8 file can hold.
+NOT_UNICODE = "holds text that is not valid Unicode (a lone surrogate such as \\ud800)"
 
 
 def value_at(document, key: str, where: str):
@@ -160,4 +164,12 @@ class JsonColumn(Column):
                     f"row key leads {self.path} outside its folder",
                 )
             document = row.json_file(where, shown_as=self.path)
-        return [value_at(document, self.key, where)]
+        value = value_at(document, self.key, where)
+        if unwritable_text(value):
+            # No UTF-8 file can hold it: blank this cell rather than fail the whole save.
+            if self.path is None:
+                raise UnreadableFileError(files.label, "files/info.json", NOT_UNICODE, repr(self.key))
+            raise UnreadableFileError(
+                f"row {str(row.key)!r}", where, NOT_UNICODE, repr(self.key), grouped_as=self.path
+            )
+        return [value]

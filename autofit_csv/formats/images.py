@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from autofit_csv.errors import warn
 from autofit_csv.formats.atomic import current_umask
+from autofit_csv.output import remove_stale_temporaries, temporary_prefix
 
 #: Characters kept in file names made from row keys and headers; others become ``_``.
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -75,8 +76,13 @@ class StagedImages:
         self.on_missing = on_missing or _warn_missing
         self._used = set()
         self.folder.parent.mkdir(parents=True, exist_ok=True)
+        # Named as every temporary file (host and process id), so that the next save removes
+        # what a killed save left.
+        remove_stale_temporaries(self.folder)
         self.staging = Path(
-            tempfile.mkdtemp(prefix=f".{self.folder.name}.", suffix=".tmp", dir=self.folder.parent)
+            tempfile.mkdtemp(
+                prefix=temporary_prefix(self.folder), suffix=".tmp", dir=self.folder.parent
+            )
         )
 
     def rows(self, rows: Iterable[list]) -> Iterator[list]:
@@ -127,7 +133,7 @@ class StagedImages:
         if self.folder.exists() or self.folder.is_symlink():
             previous = Path(
                 tempfile.mkdtemp(
-                    prefix=f".{self.folder.name}.", suffix=".old", dir=self.folder.parent
+                    prefix=temporary_prefix(self.folder), suffix=".tmp", dir=self.folder.parent
                 )
             )
             os.replace(self.folder, previous / self.folder.name)

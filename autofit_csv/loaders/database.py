@@ -95,7 +95,27 @@ class DatabaseFitFiles(FitFiles):
             raise MissingFileError(self.label, file, "is not stored in the database")
         if getattr(samples, "model", None) is None:
             samples.model = model
+        _as_python_floats(samples.sample_list)
         return samples
+
+
+def _as_python_floats(sample_list):
+    """
+    Turn the numpy scalars autofit's database hands back into the Python floats a folder fit's
+    samples hold. A samples function then returns the same bytes on every backend: Python's
+    ``sum`` adds floats with compensated summation but numpy scalars naively, so the last digit
+    differed.
+    """
+    import numpy
+
+    def plain(value):
+        return float(value) if isinstance(value, numpy.floating) else value
+
+    for sample in sample_list:
+        sample.log_likelihood = plain(sample.log_likelihood)
+        sample.log_prior = plain(sample.log_prior)
+        sample.weight = plain(sample.weight)
+        sample.kwargs = {key: plain(value) for key, value in sample.kwargs.items()}
 
 
 def end_read_transaction(aggregator):

@@ -6,6 +6,7 @@ live objects: a database session or an unzipped temporary folder does not surviv
 Each worker opens what it is sent once per process.
 """
 import os
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,12 @@ from typing import Dict, Optional
 
 from autofit_csv.loaders.base import FitHandle
 
-#: Per worker process: zips extracted, database sessions opened.
-_EXTRACTED: Dict[str, Path] = {}
-_SESSIONS: Dict[str, object] = {}
+#: Per worker process: zips extracted, path -> (version, fit folder, temporary folder). Per
+#: thread of a worker: database sessions opened (a SQLAlchemy session must not be used by two
+#: threads at once, as a thread pool or a Dask worker with several threads would).
+_EXTRACTED: Dict[str, tuple] = {}
+_EXTRACTING = threading.Lock()
+_THREAD = threading.local()
 _KEEP_ALIVE = []
 
 
@@ -100,28 +104,49 @@ def _fit_class():
 
 
 def _session(url: str):
-    if url not in _SESSIONS:
+    sessions = vars(_THREAD).setdefault("sessions", {})
+    if url not in sessions:
         from autofit_csv.loaders.database import open_session
 
-        _SESSIONS[url] = open_session(url)
-    return _SESSIONS[url]
+        sessions[url] = open_session(url)
+    return sessions[url]
 
 
 def _extracted(zip_path: str) -> Path:
     """
-    The folder a zipped fit is extracted to in this process (once), holding its ``files/``.
+    The folder a zipped fit is extracted to in this process (once per version of the zip: a
+    worker that outlives a build must not serve a zip rewritten since), holding its ``files/``.
     """
-    if zip_path not in _EXTRACTED:
-        import tempfile
+    with _EXTRACTING:
+        return _extract_once(zip_path)
 
-        target = tempfile.TemporaryDirectory(prefix="autofit_csv_worker_")
-        _KEEP_ALIVE.append(target)
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(target.name)
-        folder = Path(target.name)
-        for directory, folders, _ in os.walk(target.name):
-            if "files" in folders:
-                folder = Path(directory)
-                break
-        _EXTRACTED[zip_path] = folder
-    return _EXTRACTED[zip_path]
+
+def _extract_once(zip_path: str) -> Path:
+    """
+    ``_extracted``'s work, under its lock; an older version's folder is removed.
+    """
+    stat = os.stat(zip_path)
+    version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    known = _EXTRACTED.get(zip_path)
+    if known is not None and known[0] == version:
+        return known[1]
+    if known is not None:
+        known[2].cleanup()
+        _KEEP_ALIVE.remove(known[2])
+    import multiprocessing.util
+    import tempfile
+
+    target = tempfile.TemporaryDirectory(prefix="autofit_csv_worker_")
+    _KEEP_ALIVE.append(target)
+    # A process pool's worker ends without running atexit (fork, forkserver), where the
+    # folder's own clean-up waits: multiprocessing runs this one as the worker ends.
+    multiprocessing.util.Finalize(target, target.cleanup, exitpriority=0)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(target.name)
+    folder = Path(target.name)
+    for directory, folders, _ in os.walk(target.name):
+        if "files" in folders:
+            folder = Path(directory)
+            break
+    _EXTRACTED[zip_path] = (version, folder, target)
+    return folder
