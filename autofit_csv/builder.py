@@ -22,6 +22,7 @@ from autofit_csv.columns import Column, RowContext
 from autofit_csv.errors import (
     ColumnFunctionError,
     DatabaseError,
+    UnreadableFileError,
     FitFileError,
     PathNotInFitError,
     WorkerDiedError,
@@ -34,6 +35,20 @@ from autofit_csv.rows import RowIndex, RowKey
 
 #: The reason the report gives for a cell whose value is empty text.
 EMPTY_TEXT = "the value is empty text"
+
+def key_text(key: str) -> str:
+    """
+    A row key as a cell. A folder name that is not valid UTF-8 comes from the file system with
+    surrogate escapes no file can hold; its odd bytes are written as ``\\xff`` escapes.
+    """
+    if key.isascii():
+        return str(key)
+    try:
+        key.encode("utf-8")
+        return str(key)
+    except UnicodeEncodeError:
+        return key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
 
 #: Rows per chunk: large enough that shipping a chunk costs little, small enough to keep memory
 #: flat and the progress bar moving.
@@ -96,7 +111,7 @@ class ChunkBuilder:
     def _row(self, key: RowKey, log: BuildLog) -> list:
         row = RowContext(key)
         opened = {}
-        cells = [str(key)]
+        cells = [key_text(key)]
         used = log.used
         for position, (column, fits, width) in enumerate(
             zip(self.columns, self.per_column, self.widths)
@@ -117,7 +132,23 @@ class ChunkBuilder:
                 files = opened.get(handle.index)
                 if files is None:
                     if type(handle) is PortableFit:
-                        handle = handle.open()
+                        try:
+                            handle = handle.open()
+                        except Exception as error:
+                            # Gone since the table was made (a zip removed, a row deleted): as
+                            # in a serial build, only this fit's cells are lost.
+                            error = UnreadableFileError(
+                                handle.label,
+                                "",
+                                "could not be opened by the worker",
+                                f"{type(error).__name__}: {error}",
+                            )
+                            cells.extend(
+                                self._failed(
+                                    position, column, None, row, error, log, handle.label
+                                )
+                            )
+                            continue
                     files = opened[handle.index] = files_for(handle)
             try:
                 out = column.cells(files, row)
@@ -137,11 +168,15 @@ class ChunkBuilder:
             cells.extend(out)
         return cells
 
-    def _failed(self, position: int, column: Column, files, row, error: Exception, log) -> list:
+    def _failed(
+        self, position: int, column: Column, files, row, error: Exception, log, fit_label=None
+    ) -> list:
         """
-        The blank cells of a column that could not fill them, after recording why.
+        The blank cells of a column that could not fill them, after recording why (against the
+        fit, or the row for columns that read none).
         """
-        who = files.label if files is not None else str(row.key)
+        on_row = files is None and fit_label is None
+        who = fit_label or (files.label if files is not None else str(row.key))
         if isinstance(error, DatabaseError):
             # The database failed, not this fit: blanking every later cell would overwrite a good
             # catalogue with an empty one. Stop, naming the database.
@@ -159,7 +194,7 @@ class ChunkBuilder:
         else:
             message = f"{column.describe()}: {type(error).__name__}: {error} for {who}"
         log.record_blank(
-            position, column.headers(), column.blank_reason(error), who, message, is_row=files is None
+            position, column.headers(), column.blank_reason(error), who, message, is_row=on_row
         )
         return [None] * len(column.headers())
 

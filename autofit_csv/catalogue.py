@@ -199,18 +199,23 @@ def catalogue_from_dataframe(frame, name: str) -> Catalogue:
 
 def read_parquet(path: Path, name: str) -> Catalogue:
     """
-    Read a Parquet catalogue through pandas (needs pyarrow); nulls are blank cells.
+    Read a Parquet catalogue with pyarrow: nulls are blank cells, a NaN stays the number NaN
+    (as the CSV writes it), so a diff of a CSV and a Parquet file of one table finds nothing.
     """
     try:
-        import pandas
-        import pyarrow  # noqa: F401  (pandas' own message would not name the file)
+        import pyarrow.parquet
     except ImportError as error:
-        raise CatalogueError(f"{name}: reading .parquet needs pandas and pyarrow ({error})")
+        raise CatalogueError(f"{name}: reading .parquet needs pyarrow ({error})")
     try:
-        frame = pandas.read_parquet(path)
+        table = pyarrow.parquet.read_table(path)
     except Exception as error:  # pyarrow raises its own types for corrupt files
         raise CatalogueError(f"{name}: not a readable Parquet file ({error})") from error
-    return catalogue_from_dataframe(frame, name)
+    headers = [str(h) for h in table.column_names]
+    columns = [
+        ["" if value is None else cell_text(value) for value in table.column(h).to_pylist()]
+        for h in table.column_names
+    ]
+    return catalogue_from_columns(name, headers, [list(cells) for cells in zip(*columns)])
 
 
 def read_astropy_table(path: Path, name: str) -> Catalogue:
@@ -226,11 +231,12 @@ def read_astropy_table(path: Path, name: str) -> Catalogue:
     except Exception as error:  # astropy raises many types for files it cannot parse
         raise CatalogueError(f"{name}: not a readable {path.suffix} table ({error})") from error
     headers = list(table.colnames)
-    columns = [_astropy_column_text(table[h]) for h in headers]
+    fits = path.suffix.lower() == ".fits"
+    columns = [_astropy_column_text(table[h], fits) for h in headers]
     return catalogue_from_columns(name, headers, [list(cells) for cells in zip(*columns)])
 
 
-def _astropy_column_text(column) -> List[str]:
+def _astropy_column_text(column, fits: bool) -> List[str]:
     import numpy
 
     mask = numpy.ma.getmaskarray(column)
@@ -239,8 +245,8 @@ def _astropy_column_text(column) -> List[str]:
     for value, masked in zip(values, mask):
         if isinstance(value, bytes):  # FITS strings come back as bytes
             value = value.decode()
-        if isinstance(value, float) and math.isnan(value):
-            # astropy writes a masked FITS float as NaN and may read it back unmasked.
+        if fits and isinstance(value, float) and math.isnan(value):
+            # FITS has no null for floats: a blank is written as NaN and may read back unmasked.
             masked = True
         texts.append("" if masked else cell_text(value))
     return texts

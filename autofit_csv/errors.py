@@ -68,7 +68,8 @@ class FitFileError(Exception):
         """
         The problem without the fit: how the report and counted warnings group it.
         """
-        return f"{self.grouped_as or self.file} {self.reason}"
+        file = self.grouped_as or self.file
+        return f"{file} {self.reason}" if file else self.reason
 
 
 class MissingFileError(FitFileError):

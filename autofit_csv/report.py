@@ -54,12 +54,16 @@ class BuildReport:
     blank: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)
     problems: List[str] = field(default_factory=list)
     headers: List[str] = field(default_factory=list)
+    #: False while rows are being built, and after a build that stopped (an error, or a
+    #: ``rows()`` loop left early): then the counts cover only the rows built so far.
+    complete: bool = False
 
     def fill(self, log, quality, skipped: List[Tuple[str, str]]):
         """
         Complete the report from a finished build: its merged ``BuildLog``, ``QualityPart`` and
         the entries discovery and the row index did not keep.
         """
+        self.complete = True
         self.fits_used = len(log.used)
         self.skipped = list(skipped)
         self.blank = log.blank_by_header()
@@ -97,9 +101,9 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         """
-        True when nothing was skipped, left blank or flagged.
+        True when the build finished and nothing was skipped, left blank or flagged.
         """
-        return not (self.skipped or self.blank or self.problems)
+        return self.complete and not (self.skipped or self.blank or self.problems)
 
     def blank_count(self, header: str) -> int:
         """
@@ -122,6 +126,7 @@ class BuildReport:
             },
             "problems": list(self.problems),
             "headers": list(self.headers),
+            "complete": self.complete,
         }
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
@@ -145,7 +150,8 @@ class BuildReport:
 
     def __str__(self) -> str:
         lines = [
-            f"{self.rows} rows from {self.fits_used} of {self.fits_found} fits"
+            ("" if self.complete else "INCOMPLETE (the build stopped): ")
+            + f"{self.rows} rows from {self.fits_used} of {self.fits_found} fits"
             + (f"; {len(self.skipped)} skipped" if self.skipped else "")
             + (f"; {len(self.problems)} problem(s)" if self.problems else "")
         ]

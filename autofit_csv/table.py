@@ -288,7 +288,11 @@ class AggregatorCSV:
                 table = cls.from_database(spec.source, processes=processes, **options)
         except (FileNotFoundError, NotADirectoryError) as error:
             raise SpecError(f"{spec.path}: source: {error}") from error
-        add_columns(table, spec)
+        try:
+            add_columns(table, spec)
+        except BaseException:
+            table.close()  # a database session or unzipped fits, not kept for the garbage collector
+            raise
         table.spec = spec
         return table
 

@@ -256,3 +256,52 @@ def test_a_worker_reads_a_zip_rewritten_since_its_last_build(output_copy, tmp_pa
             for name, data in members.items():
                 archive.writestr(name, data)
         assert er_of_zipped_fit(pool) == before + 1.0
+
+
+def drawn(samples):
+    # No seed of its own: the table seeds numpy per fit while the function runs.
+    import numpy
+
+    values = [samples.draw_randomly_via_pdf().galaxies.lens.mass.einstein_radius for _ in range(5)]
+    values.append(numpy.random.random())
+    return sum(values) / len(values), min(values), max(values)
+
+
+def test_random_draws_are_the_same_in_every_mode(spawned_pool, tmp_path):
+    import numpy
+
+    def build(**kwargs):
+        agg = AggregatorCSV.from_directory(OUTPUT, **kwargs)
+        agg.add_x3_columns_with_errors("d", drawn, folder="source_lp[1]")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return agg.save(tmp_path / "t.csv").read_bytes()
+
+    numpy.random.seed(123)
+    serial = build()
+    state_after = numpy.random.random()
+    numpy.random.seed(123)
+    assert build() == serial  # and the caller's random state is left as it was
+    assert numpy.random.random() == state_after
+    assert build(processes=2) == serial
+    assert build(executor=spawned_pool) == serial
+
+
+def test_a_fit_gone_before_its_worker_opens_it_blanks_only_its_cells(output_copy, spawned_pool, tmp_path):
+    import shutil
+
+    agg = AggregatorCSV.from_directory(output_copy, executor=spawned_pool)
+    agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    agg.add_column("pix", model_path=ER, folder="source_pix[2]")
+    folder = next(h for h in agg._index.handles if h.location == "vis/lens_002/source_lp[1]")
+    zipped = next(h for h in agg._index.handles if h.location == "vis/lens_002/source_pix[2]")
+    assert zipped.label.endswith(".zip")
+    shutil.rmtree(folder.autofit_fit.directory)
+    os.remove(zipped.label)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = {row["row"]: row for row in agg.rows()}
+    assert rows["vis/lens_002"]["er"] is None and rows["vis/lens_002"]["pix"] is None
+    assert rows["vis/lens_001"]["er"] is not None and rows["vis/lens_001"]["pix"] is not None
+    assert folder.label in agg.report.blank["er"]["files/samples_summary.json is missing"]
+    assert agg.report.blank["pix"]["could not be opened by the worker"] == [zipped.label]

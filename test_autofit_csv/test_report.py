@@ -267,3 +267,44 @@ def test_an_empty_text_value_is_a_blank_cell_the_report_names(output_copy, tmp_p
     named = [who for reasons in agg.report.blank["band"].values() for who in reasons]
     assert agg.report.blank_count("band") == len(blank_rows)
     assert str(fit_folder("vis/lens_003/source_lp[1]", output_copy)) in named
+
+
+def test_a_build_left_early_is_incomplete_not_ok():
+    agg = build()
+    agg.add_info_column("band", key="band", folder="source_pix[2]")
+    rows = agg.rows()
+    next(rows)
+    rows.close()  # the caller stops reading
+    assert agg.report.complete is False and agg.report.ok is False
+    assert str(agg.report).startswith("INCOMPLETE (the build stopped): ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        list(agg.rows())
+    assert agg.report.complete is True
+
+
+def test_a_failed_build_is_incomplete(tmp_path):
+    agg = build()
+    agg.add_column("x", latent_func=lambda instance: instance.nothing, folder="source_lp[1]")
+    with pytest.raises(ColumnFunctionError):
+        quiet(agg.save, tmp_path / "t.csv")
+    assert agg.report.ok is False
+
+
+def test_a_folder_name_that_is_not_utf8_is_written_with_escapes(output_copy, tmp_path):
+    import pandas
+
+    old = output_copy / "vis" / "lens_003"
+    new = os.fsdecode(os.fsencode(str(output_copy / "vis" / "lens_")) + b"\xff003")
+    os.rename(old, new)
+    for search in Path(new).rglob("files/search.json"):
+        raw = json.loads(search.read_text())
+        raw["arguments"]["unique_tag"] = Path(new).name
+        raw["arguments"]["paths"]["arguments"]["unique_tag"] = Path(new).name
+        search.write_text(json.dumps(raw))
+    agg = build(output_copy)
+    agg.add_column("er", model_path=ER, folder="source_lp[1]")
+    for suffix in (".csv", ".parquet", ".html"):
+        quiet(agg.save, tmp_path / f"t{suffix}")
+    keys = list(pandas.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)["row"])
+    assert "vis/lens_\\xff003" in keys and len(keys) == agg.report.rows

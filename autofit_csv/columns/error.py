@@ -63,6 +63,12 @@ class ErrorColumn(SummaryColumn):
     def headers(self) -> List[str]:
         return [f"{self.name}_{suffix}" for suffix in self._suffixes]
 
+    def describe(self) -> str:
+        # Not "column 'x'" alone: the value column of the same name reads another section.
+        where = f", folder {self.folder_text!r}" if self.folder else ""
+        lower, upper = self.headers()
+        return f"columns {lower!r}/{upper!r}{where}"
+
     def cells(self, files, row: RowContext) -> list:
         lower, upper = summary_value(files, self.summary_file, self.error, self.model_path)
         return [lower, upper]

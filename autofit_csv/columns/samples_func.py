@@ -1,11 +1,31 @@
 """
 A value with its own error bars, computed by the user from a fit's full samples.
 """
+import contextlib
 import numbers
+import zlib
 from typing import Callable, Dict, List, Optional
+
+import numpy
 
 from autofit_csv.columns.base import Column, RowContext, function_cell, require_callable
 from autofit_csv.errors import ColumnFunctionError
+
+
+@contextlib.contextmanager
+def seeded_by(location: str):
+    """
+    numpy's global random state seeded from a fit's location while its samples function runs,
+    and put back afterwards. ``samples.draw_randomly_via_pdf()`` draws from it: a fit gets the
+    same draws however rows are shared among processes or machines, so a table is the same
+    bytes in every mode and on every run. A function that seeds numpy itself still decides.
+    """
+    state = numpy.random.get_state()
+    numpy.random.seed(zlib.crc32(location.encode("utf-8", "surrogateescape")))
+    try:
+        yield
+    finally:
+        numpy.random.set_state(state)
 
 
 class SamplesFuncColumn(Column):
@@ -50,7 +70,9 @@ class SamplesFuncColumn(Column):
         }
 
     def cells(self, files, row: RowContext) -> list:
-        result = self.call_user_function(self.function, files.samples(), files.label)
+        samples = files.samples()
+        with seeded_by(files.handle.location):
+            result = self.call_user_function(self.function, samples, files.label)
         try:
             values = list(result)
         except TypeError:
