@@ -34,7 +34,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Optional, Union
+from typing import Iterable, List, Optional, Tuple, Union
 
 from autofit_csv.errors import warn
 
@@ -74,6 +74,10 @@ class AddedFits:
 
     added: List[str] = field(default_factory=list)
     already_stored: List[str] = field(default_factory=list)
+    #: ``(path or fit, reason)`` of what could not be stored: entries discovery could not read
+    #: (bad zips, unreadable folders, fit folders without search.json) and fits autofit's
+    #: scraper failed on. The other fits are stored all the same.
+    skipped: List[Tuple[str, str]] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------- URLs
@@ -430,19 +434,26 @@ def add_directory(target: Union[str, os.PathLike], folder: Union[str, os.PathLik
         two fits of the folder with one identifier (the first is stored); a fit stored as
         unfinished that has finished since (left unchanged).
     """
-    from autofit.aggregator.aggregator import Aggregator as FolderAggregator
+    from autofit_csv.loaders.discovery import find_fits
 
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"No output folder {folder}")
     engine = _open_engine(target, create_file=False)
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # autofit prints its progress
-            found = FolderAggregator.from_directory(
-                folder, completed_only=False, unzip_temporary=True
-            )
+        # autofit_csv's own walk: one bad zip or unreadable folder is recorded, not fatal.
+        found = find_fits(folder)
         with found:  # removes the temporary extraction
-            return _store(engine, target, found, folder)
+            result = _store(engine, target, found, folder)
+        result.skipped = list(found.skipped) + result.skipped
+        if result.skipped:
+            named = ", ".join(path for path, _ in result.skipped[:5])
+            warn(
+                f"{len(result.skipped)} fit(s) or entries of {folder} not stored ({named}"
+                f"{', ...' if len(result.skipped) > 5 else ''}); the other fits were. First: "
+                f"{result.skipped[0][1]}"
+            )
+        return result
     finally:
         engine.dispose()
 
@@ -484,10 +495,21 @@ def _store(engine, target, found, folder: Path) -> AddedFits:
                     f"left unchanged, so the database keeps the unfinished one."
                 )
         new_grids = [grid for grid in found.grid_search_outputs if grid.id not in stored]
-        with contextlib.redirect_stdout(io.StringIO()):
-            chosen = FolderAggregator(new, new_grids)
         sqlalchemy.event.listen(session, "before_flush", _make_storable(labels))
-        _scraper(chosen, session, folder).scrape()
+        # One savepoint per fit: a fit autofit's scraper fails on is left out, not the folder.
+        for search_output in new:
+            try:
+                with session.begin_nested(), contextlib.redirect_stdout(io.StringIO()):
+                    _scraper(FolderAggregator([search_output], []), session, folder).scrape()
+            except Exception as error:
+                label = labels[search_output.id]
+                result.added.remove(label)
+                result.skipped.append(
+                    (label, f"not stored: autofit could not scrape it ({type(error).__name__}: {error})")
+                )
+        if new_grids:
+            with session.begin_nested(), contextlib.redirect_stdout(io.StringIO()):
+                _scraper(FolderAggregator([], new_grids), session, folder).scrape()
     result.added.sort()
     result.already_stored.sort()
     return result
@@ -555,6 +577,7 @@ def run_add(args: argparse.Namespace) -> int:
         print(
             f"{masked(args.url)}: added {len(result.added)} fit(s) from {args.folder}, "
             f"{len(result.already_stored)} already stored"
+            + (f", {len(result.skipped)} not stored (see the warning)" if result.skipped else "")
         )
 
     return _run("db add", args.url, args.folder, call)

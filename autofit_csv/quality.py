@@ -173,7 +173,7 @@ class QualityPart:
                     found.append(
                         f"{headers[first]} ({first_kind}) and {headers[second]} ({second_kind}) "
                         f"are equal in every one of {self.filled[first]} rows: a reader may "
-                        f"have returned the wrong section"
+                        f"returned the wrong section, or the files hold one section twice"
                     )
         return found
 

@@ -564,3 +564,19 @@ def test_command_line_on_a_sqlite_file(jobs, tmp_path):
     done = db_command("add", "results.sqlite", jobs, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert stored_identifiers(str(tmp_path / "results.sqlite")) == sorted(fit_identifiers(jobs))
+
+
+def test_one_bad_fit_does_not_cost_the_folder(new_database, jobs, tmp_path):
+    # A corrupt zip and a fit whose summary autofit cannot parse: the others are stored.
+    (jobs / "vis" / "lens_003" / "bad.zip").write_bytes(b"PK\x03\x04 not a zip")
+    summary = next((jobs / "vis" / "lens_001" / "source_lp[1]").glob("*/files/samples_summary.json"))
+    summary.write_text('{"type": "instance", "class_path": "no.such.Class", "arguments": {')
+    database.prepare(new_database)
+    with pytest.warns(Warning, match=r"not stored"):
+        result = database.add_directory(new_database, jobs)
+    skipped = dict(result.skipped)
+    assert any(path.endswith("bad.zip") and reason.startswith("bad zip") for path, reason in skipped.items())
+    bad_fit = [label for label in skipped if "vis/lens_001/source_lp[1]" in label]
+    assert bad_fit and skipped[bad_fit[0]].startswith("not stored: autofit could not scrape it")
+    expected = set(fit_identifiers(jobs)) - {summary.parent.parent.name}
+    assert set(stored_identifiers(new_database)) == expected
