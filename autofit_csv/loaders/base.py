@@ -20,7 +20,7 @@ SAMPLES_SUMMARY = "samples_summary"
 LATENT_SUMMARY = "latent/latent_summary"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FitHandle:
     """
     One fit found by an aggregator: autofit's object for it, where it sits, and its place in the
@@ -40,6 +40,10 @@ class FitHandle:
     completed
         Whether autofit marked the fit as finished; None to look for a folder's
         ``.completed`` file when first asked (most tables never ask).
+    directory
+        A folder fit's folder as a string, where known. Files are found from it rather than
+        from autofit's ``Path``: formatting a ``Path`` fills caches it keeps for good, about
+        half a kilobyte per fit, which a survey's table holds for every fit.
     """
 
     autofit_fit: Any
@@ -47,12 +51,20 @@ class FitHandle:
     index: int
     label: str
     completed: Optional[bool] = None
+    directory: Optional[str] = None
+
+    @property
+    def folder(self) -> str:
+        """
+        A folder fit's folder, as a string.
+        """
+        return self.directory if self.directory is not None else str(self.autofit_fit.directory)
 
     @property
     def is_complete(self) -> bool:
         if self.completed is not None:
             return self.completed
-        return os.path.exists(os.path.join(str(self.autofit_fit.directory), ".completed"))
+        return os.path.exists(os.path.join(self.folder, ".completed"))
 
 
 class FitFiles(ABC):

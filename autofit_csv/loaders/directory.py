@@ -87,20 +87,20 @@ def directory_handles(
     ]
     above = _part_above_root(outputs, placed)
     handles = []
-    for index, (output, (parts, label)) in enumerate(zip(outputs, placed)):
+    for index, (output, (parts, label), directory) in enumerate(zip(outputs, placed, directories)):
         if above is None:
-            handle = directory_handle(output, index, label)
-            if not handle.location:
-                # No readable paths in its search.json: where its folders put it.
-                handle = FitHandle(output, "/".join(parts) or label, index, label)
-            handles.append(handle)
-            continue
+            location = directory_handle(output, index, label).location
+            # No readable paths in its search.json: where its folders put it.
+            location = location or "/".join(parts) or label
+        else:
+            location = "/".join(above + parts)
         handles.append(
             FitHandle(
                 autofit_fit=output,
-                location="/".join(above + parts),
+                location=location,
                 index=index,
                 label=label,
+                directory=directory,
             )
         )
     return handles
@@ -165,11 +165,11 @@ class DirectoryFitFiles(FitFiles):
 
     @property
     def files_path(self) -> Path:
-        return Path(self.handle.autofit_fit.directory) / "files"
+        return Path(self.handle.folder) / "files"
 
     def _path(self, name: str) -> str:
         # A string path: pathlib's joins cost more than the read for small files.
-        return f"{self.handle.autofit_fit.directory}{os.sep}files{os.sep}{name}.json"
+        return f"{self.handle.folder}{os.sep}files{os.sep}{name}.json"
 
     def _read_json(self, name: str) -> dict:
         return read_json_file(self._path(name), self.label, f"files/{name}.json")
@@ -229,7 +229,7 @@ class DirectoryFitFiles(FitFiles):
         MissingFileError
             The fit has no such image.
         """
-        path = (Path(self.handle.autofit_fit.directory) / "image" / name).absolute()
+        path = (Path(self.handle.folder) / "image" / name).absolute()
         if not path.is_file():
             raise MissingFileError(self.label, f"image/{name}", "is missing")
         return path

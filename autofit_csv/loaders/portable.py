@@ -64,7 +64,7 @@ class PortableFit:
                 # A zipped fit: its label is the zip's place in the user's tree.
                 kind, where = "zip", handle.label
             else:
-                kind, where = "folder", str(fit.directory)
+                kind, where = "folder", handle.folder
             return cls(kind, where, "", handle.location, handle.index, handle.label, handle.completed)
         if not database_url:
             raise ValueError(
