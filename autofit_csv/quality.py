@@ -78,8 +78,14 @@ class QualityPart:
         """
         What one chunk of rows showed (see ``QualityPlan``).
         """
-        self.hashes = {position: 0 for position, _ in plan.kinds}
         self.filled = {position: 0 for position, _ in plan.kinds}
+        #: (position, position) of two numeric columns of different kinds -> equal so far.
+        self.equal = {
+            (first, second): True
+            for i, (first, first_kind) in enumerate(plan.kinds)
+            for second, second_kind in plan.kinds[i + 1 :]
+            if first_kind != second_kind
+        }
         self.outside: Dict[Tuple[int, int, int], List[str]] = {}
         self.negative: Dict[int, List[str]] = {}
         self.non_finite: Dict[int, List[str]] = {}
@@ -109,12 +115,14 @@ class QualityPart:
                 ]
                 if bad:
                     self.non_finite.setdefault(position, []).extend(bad)
-        for position in self.hashes:
+        for position in self.filled:
             values = columns[position]
-            # The text, not the numbers: numbers that differ can hash alike (hash(-1.0) ==
-            # hash(-2.0)), which called two different columns equal.
-            self.hashes[position] = hash((self.hashes[position], repr(values)))
             self.filled[position] += len(values) - values.count(None)
+        # Compared exactly, a chunk at a time (tuples compare in C and stop at the first
+        # difference, which is almost always the first row).
+        for pair, equal in self.equal.items():
+            if equal and columns[pair[0]] != columns[pair[1]]:
+                self.equal[pair] = False
         for triple in self._plan.intervals:
             value, lower, upper = (columns[i] for i in triple)
             bad = [
@@ -134,9 +142,10 @@ class QualityPart:
         """
         Add the findings of the next chunk of rows.
         """
-        for position, value in later.hashes.items():
-            self.hashes[position] = hash((self.hashes[position], value))
-            self.filled[position] += later.filled[position]
+        for position, count in later.filled.items():
+            self.filled[position] += count
+        for pair, equal in later.equal.items():
+            self.equal[pair] = self.equal[pair] and equal
         for mine, theirs in (
             (self.outside, later.outside),
             (self.negative, later.negative),
@@ -161,20 +170,18 @@ class QualityPart:
             found.append(f"{headers[position]}: negative error in {_rows(rows)}")
         for position, rows in sorted(self.non_finite.items()):
             found.append(f"{headers[position]}: non-finite value (NaN or infinity) in {_rows(rows)}")
-        kinds = plan.kinds
-        for i, (first, first_kind) in enumerate(kinds):
-            for second, second_kind in kinds[i + 1 :]:
-                if (
-                    first_kind != second_kind
-                    and self.filled[first] >= MIN_EQUAL_ROWS
-                    and self.filled[first] == self.filled[second]
-                    and self.hashes[first] == self.hashes[second]
-                ):
-                    found.append(
-                        f"{headers[first]} ({first_kind}) and {headers[second]} ({second_kind}) "
-                        f"are equal in every one of {self.filled[first]} rows: a reader may "
-                        f"returned the wrong section, or the files hold one section twice"
-                    )
+        kinds = dict(plan.kinds)
+        for (first, second), equal in self.equal.items():
+            if (
+                equal
+                and self.filled[first] >= MIN_EQUAL_ROWS
+                and self.filled[first] == self.filled[second]
+            ):
+                found.append(
+                    f"{headers[first]} ({kinds[first]}) and {headers[second]} ({kinds[second]}) "
+                    f"are equal in every one of {self.filled[first]} rows: a reader may have "
+                    f"returned the wrong section, or the files hold one section twice"
+                )
         return found
 
 
