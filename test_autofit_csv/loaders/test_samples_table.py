@@ -1,6 +1,7 @@
 import contextlib
 import csv
 import io
+import math
 import warnings
 
 import autofit as af
@@ -10,13 +11,36 @@ from autofit.aggregator.aggregator import Aggregator
 from autofit.non_linear.samples.sample import Sample, samples_from_iterator
 
 from autofit_csv import AggregatorCSV
-from autofit_csv.loaders import files_for, handles_from
+from autofit_csv.loaders import files_for, handles_from, samples_table
 from autofit_csv.loaders.samples_table import read_sample_list
 from test_autofit_csv.conftest import ER, OUTPUT, fit_folder, read_csv
 
+#: Both ways of parsing the numbers; pyarrow is part of the test install, so its absence fails.
+PARSERS = {
+    "pyarrow": samples_table.columns_by_pyarrow,
+    "numpy": samples_table.columns_by_numpy,
+}
+
+
+@pytest.fixture(params=sorted(PARSERS))
+def parser(request, monkeypatch):
+    """
+    Every test taking it runs once with each parser.
+    """
+    if request.param == "pyarrow":
+        import pyarrow.csv  # noqa: F401
+    monkeypatch.setattr(samples_table, "_column_reader", lambda: PARSERS[request.param])
+    return request.param
+
+
+def test_pyarrow_parses_where_installed():
+    import pyarrow.csv  # noqa: F401
+
+    assert samples_table._column_reader() is samples_table.columns_by_pyarrow
+
 
 @pytest.mark.parametrize("location", ["vis/lens_001/source_lp[1]", "nir/lens_001/source_lp[1]"])
-def test_same_samples_as_autofits_reader(location):
+def test_same_samples_as_autofits_reader(location, parser):
     path = fit_folder(location) / "files" / "samples.csv"
     with open(path, newline="") as file:
         theirs = samples_from_iterator(csv.reader(file))
@@ -31,9 +55,39 @@ def test_same_samples_as_autofits_reader(location):
         assert all(type(value) is float for value in (mine.log_likelihood, mine.log_prior, mine.weight))
 
 
-def test_ragged_file_is_refused(tmp_path):
+#: Cells whose parsing could differ from Python's ``float``: padding, signs, non-finite values,
+#: the smallest subnormal and a value halfway between two doubles.
+AWKWARD_CELLS = [
+    "   0.1", "-0.0", "nan", "inf", "-inf", "Infinity", "5e-324", "2.4703282292062328e-324",
+    "1.7976931348623157e+308", "0.30000000000000004", "9007199254740993", "1e22  ",
+]
+
+
+def test_awkward_numbers_parse_as_pythons_float(tmp_path, parser):
     path = tmp_path / "samples.csv"
-    path.write_text("a,log_likelihood,weight\n1.0,2.0\n")
+    lines = ["a.b,   log_likelihood,log_prior,log_posterior,weight"]
+    lines += [f"{cell},1.0,2.0,3.0,0.5" for cell in AWKWARD_CELLS]
+    path.write_text("\n".join(lines) + "\n")
+    values = [sample.kwargs[("a", "b")] for sample in read_sample_list(path)]
+    for cell, value in zip(AWKWARD_CELLS, values):
+        expected = float(cell)
+        assert type(value) is float
+        assert (math.isnan(value) and math.isnan(expected)) or (
+            value == expected and math.copysign(1, value) == math.copysign(1, expected)
+        ), cell
+    assert len(values) == len(AWKWARD_CELLS)
+
+
+def test_ragged_file_is_refused(tmp_path, parser):
+    path = tmp_path / "samples.csv"
+    path.write_text("a,log_likelihood,log_prior,weight\n1.0,2.0,3.0,4.0\n1.0,2.0\n")
+    with pytest.raises(ValueError):
+        read_sample_list(path)
+
+
+def test_text_cell_is_refused(tmp_path, parser):
+    path = tmp_path / "samples.csv"
+    path.write_text("a,log_likelihood,log_prior,weight\n1.0,2.0,x,4.0\n")
     with pytest.raises(ValueError):
         read_sample_list(path)
 
@@ -45,11 +99,12 @@ def test_file_without_a_weight_column_is_refused(tmp_path):
         read_sample_list(path)
 
 
-@pytest.mark.filterwarnings("ignore:loadtxt. input contained no data")
-def test_header_only_file_has_no_samples(tmp_path):
+def test_header_only_file_has_no_samples(tmp_path, parser):
     path = tmp_path / "samples.csv"
     path.write_text("a,log_likelihood,log_prior,log_posterior,weight\n")
-    assert read_sample_list(path) == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_sample_list(path) == []
 
 
 def _quiet_aggregator(root):
@@ -65,7 +120,7 @@ def _draws(samples, count=20):
     return [samples.draw_randomly_via_pdf().galaxies.lens.mass.einstein_radius for _ in range(count)]
 
 
-def test_samples_objects_behave_as_autofits_own(output_copy):
+def test_samples_objects_behave_as_autofits_own(output_copy, parser):
     """
     For every fixture fit with a samples.csv (the zipped one included), what a samples function
     asks of ``samples`` is the same through our loader as through autofit's
