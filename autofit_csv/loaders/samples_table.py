@@ -12,6 +12,8 @@ that sets more in its constructor gets the constructor for every row).
 """
 from typing import Callable, List
 
+from autofit_csv.loaders.discovery import _collector_paused
+
 #: ``Sample``'s constructor arguments besides ``kwargs``: columns of ``samples.csv``.
 SAMPLE_COLUMNS = ("log_likelihood", "log_prior", "weight")
 #: A column autofit writes but recomputes (``log_likelihood + log_prior``), so never a parameter.
@@ -46,17 +48,21 @@ def read_sample_list(path) -> List:
     missing = [name for name in SAMPLE_COLUMNS if name not in headers]
     if missing:
         raise ValueError(f"no {', '.join(missing)} column under the headers {headers}")
-    columns = _column_reader()(path, len(headers))
-    if not columns[0]:
-        return []
-    parameters = [
-        index
-        for index, header in enumerate(headers)
-        if header not in SAMPLE_COLUMNS and header not in DERIVED_COLUMNS
-    ]
-    keys = [tuple(headers[index].split(".")) for index in parameters]
-    rows = list(zip(*(columns[index] for index in parameters)))
-    return _samples(keys, rows, *(columns[headers.index(name)] for name in SAMPLE_COLUMNS))
+    # Tens of thousands of objects without a cycle among them: each pass of the garbage
+    # collector would re-scan them all (and, in a worker process that never froze its own
+    # objects, everything else), which costs more than making them.
+    with _collector_paused():
+        columns = _column_reader()(path, len(headers))
+        if not columns[0]:
+            return []
+        parameters = [
+            index
+            for index, header in enumerate(headers)
+            if header not in SAMPLE_COLUMNS and header not in DERIVED_COLUMNS
+        ]
+        keys = [tuple(headers[index].split(".")) for index in parameters]
+        rows = list(zip(*(columns[index] for index in parameters)))
+        return _samples(keys, rows, *(columns[headers.index(name)] for name in SAMPLE_COLUMNS))
 
 
 def _column_reader() -> Callable[[object, int], List[list]]:
