@@ -119,6 +119,7 @@ class SizeResult:
     load: Tuple[float, float]
     autofit_matches: Optional[bool] = None
     memory: Optional[dict] = None
+    memory_load: Optional[Tuple[float, float]] = None
     processes: Optional[Dict[int, float]] = None
     processes_load: Optional[Tuple[float, float]] = None
 
@@ -449,6 +450,7 @@ def _warm_dask_worker() -> str:
     import workloads
 
     workloads.import_tools()
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     import autofit_csv
 
     return autofit_csv.__file__
@@ -467,10 +469,12 @@ def benchmark_dask(root: Path, output: Path, repeats: int) -> DaskResult:
     """
     import distributed
 
-    # Spawned workers import the samples function from workloads.py by name.
+    # Spawned workers import the samples function from workloads.py by name, and keep their
+    # INFO logging (which autofit's logging setup would send to stdout) to themselves.
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [str(BENCHMARKS)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
     )
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
     fits = corpus_fits(root)
     serial_path, dask_path = output / "samples_serial.csv", output / "samples_dask.csv"
     logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -478,7 +482,7 @@ def benchmark_dask(root: Path, output: Path, repeats: int) -> DaskResult:
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     ) as cluster, distributed.Client(cluster) as client:
         imported = client.run(_warm_dask_worker)
@@ -729,6 +733,7 @@ def summary_lines(
             f"memory  N={size.fits} peak {memory['peak_kb'] / 1024:.0f} MB (after imports "
             f"{memory['after_imports_kb'] / 1024:.0f} MB, "
             f"+{(memory['peak_kb'] - memory['after_imports_kb']) / 1024:.0f} MB)"
+            + format_load(size.memory_load)
         )
     if len(measured) >= 2:
         by_size = {size.fits: size for size in measured}
@@ -741,7 +746,7 @@ def summary_lines(
                         size.memory["peak_kb"] / reference.memory["peak_kb"],
                         TARGET_MEMORY_RATIO,
                         True,
-                        None,
+                        size.memory_load,
                     )
                 )
 
@@ -957,6 +962,11 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="sizes of the --compare-with tables (default 1000 10000)",
     )
     parser.add_argument(
+        "--compare-only",
+        action="store_true",
+        help="with --compare-with: time nothing but the comparison",
+    )
+    parser.add_argument(
         "--compare-samples",
         action="store_true",
         help="--compare-with also times the samples function table",
@@ -1018,6 +1028,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     results: List[SizeResult] = []
     extras = samples_result = dask_result = compare_result = None
     profile_report = None
+    if arguments.compare_only and arguments.compare_with is None:
+        print("--compare-only needs --compare-with", file=sys.stderr)
+        return 2
+    if arguments.compare_only:
+        arguments.samples_mode = arguments.no_samples = True
     try:
         if not arguments.samples_mode:
             for fits in sizes:
@@ -1030,6 +1045,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 )
                 if not arguments.no_memory:
                     result.memory = measure_memory(root, output / f"ours_memory_{fits}.csv")
+                    result.memory_load = load_average()
                     log(f"  N={fits}: peak RSS {result.memory['peak_kb'] / 1024:.0f} MB")
                 if not arguments.no_processes and fits <= arguments.skip_processes_above:
                     result.processes = benchmark_processes(root, output, arguments.repeats)

@@ -401,7 +401,8 @@ def time_call(function: Callable, *args, **kwargs) -> float:
 def import_tools():
     """
     Import everything the timed code uses, so that no timing includes an import: autofit, the
-    package, numpy, the writers of Parquet and FITS, and the classes the fixture's model names.
+    package, numpy, pyarrow (samples.csv parsing, Parquet) and astropy (FITS) where installed,
+    and the classes the fixture's model names.
     """
     import numpy  # noqa: F401
     import autofit  # noqa: F401
@@ -412,7 +413,14 @@ def import_tools():
     from autofit.text.formatter import write_table  # noqa: F401
     from autonerves.dictable import from_dict  # noqa: F401
 
-    for optional in ("pyarrow.parquet", "astropy.io.fits", "astropy.table", "autofit_csv.formats"):
+    optional_modules = (
+        "pyarrow.csv",
+        "pyarrow.parquet",
+        "astropy.io.fits",
+        "astropy.table",
+        "autofit_csv.formats",
+    )
+    for optional in optional_modules:
         try:
             __import__(optional)
         except ImportError:
