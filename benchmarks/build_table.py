@@ -962,6 +962,14 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="sizes of the --compare-with tables (default 1000 10000)",
     )
     parser.add_argument(
+        "--compare-repeats",
+        type=int,
+        default=5,
+        metavar="R",
+        help="timed runs of each --compare-with workload in each checkout (default 5: a 5%% "
+        "target needs more than --repeats on a shared machine)",
+    )
+    parser.add_argument(
         "--compare-only",
         action="store_true",
         help="with --compare-with: time nothing but the comparison",
@@ -1071,10 +1079,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             planned = compare_workloads(
                 corpus, compare_sizes, samples_corpus() if arguments.compare_samples else None
             )
-            log(f"comparing with {arguments.compare_with} ({arguments.repeats} repeats) ...")
-            compare_result = benchmark_compare(
-                arguments.compare_with, planned, output, arguments.repeats
-            )
+            repeats = arguments.compare_repeats
+            log(f"comparing with {arguments.compare_with} ({repeats} repeats) ...")
+            compare_result = benchmark_compare(arguments.compare_with, planned, output, repeats)
     except CellMismatch as mismatch:
         print(f"FAILED: {mismatch}", file=sys.stderr)
         for problem in mismatch.problems[:20]:
