@@ -26,6 +26,7 @@ Run from the repository root::
         --sizes 200 1000 --profile 1000 --no-extras --no-samples --no-dask
 """
 import argparse
+import dataclasses
 import gc
 import json
 import logging
@@ -668,16 +669,22 @@ def format_load(load: Optional[Tuple[float, float]]) -> str:
     return f"  [load {load[0]:.2f} {load[1]:.2f}]"
 
 
-def ratio_line(what: str, ratio: float, target: float, at_most: bool, load, strict=False) -> str:
+def ratio_line(
+    what: str, ratio: float, target: float, at_most: bool, load, strict=False, digits=2
+) -> str:
     """
-    ``what ratio=R (target<=T) PASS [load ...]``; ``strict`` for a target that must be beaten.
+    ``what ratio=R (target<=T) PASS [load ...]``; ``strict`` for a target that must be beaten;
+    ``digits`` of the ratio printed.
     """
     if at_most:
         passed = ratio < target if strict else ratio <= target
         sign = "<" if strict else "<="
     else:
         passed, sign = ratio >= target, ">="
-    return f"{what} ratio={ratio:.2f} (target{sign}{target:g}) {verdict(passed)}{format_load(load)}"
+    return (
+        f"{what} ratio={ratio:.{digits}f} (target{sign}{target:g}) {verdict(passed)}"
+        f"{format_load(load)}"
+    )
 
 
 def summary_lines(
@@ -838,12 +845,13 @@ def summary_lines(
         for item in compare.comparisons:
             lines.append(
                 ratio_line(
-                    f"compare {item.label}: new {format_seconds(item.new_seconds)}  old "
-                    f"{format_seconds(item.old_seconds)}  new/old",
+                    f"compare {item.label}: new {item.new_seconds:.4f}s  old "
+                    f"{item.old_seconds:.4f}s  new/old",
                     item.new_seconds / item.old_seconds,
                     TARGET_NEW_OVER_OLD,
                     True,
                     item.load,
+                    digits=3,
                 )
             )
     return lines
@@ -1097,8 +1105,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     for line in lines:
         print(line)
+    ended = uptime()
     print(f"uptime at start: {started}")
-    print(f"uptime at end:   {uptime()}")
+    print(f"uptime at end:   {ended}")
+    figures = {
+        "argv": sys.argv[1:],
+        "uptime": [started, ended],
+        "sizes": [dataclasses.asdict(result) for result in results],
+        "extras": dataclasses.asdict(extras) if extras else None,
+        "samples": dataclasses.asdict(samples_result) if samples_result else None,
+        "dask": dataclasses.asdict(dask_result) if dask_result else None,
+        "compare": dataclasses.asdict(compare_result) if compare_result else None,
+    }
+    (output / "figures.json").write_text(json.dumps(figures, indent=2))
+    log(f"every figure, unrounded: {output / 'figures.json'}")
     return 0
 
 
