@@ -61,7 +61,10 @@ def read_sample_list(path) -> List:
             if header not in SAMPLE_COLUMNS and header not in DERIVED_COLUMNS
         ]
         keys = [tuple(headers[index].split(".")) for index in parameters]
-        rows = list(zip(*(columns[index] for index in parameters)))
+        if parameters:
+            rows = list(zip(*(columns[index] for index in parameters)))
+        else:
+            rows = [()] * len(columns[0])
         return _samples(keys, rows, *(columns[headers.index(name)] for name in SAMPLE_COLUMNS))
 
 

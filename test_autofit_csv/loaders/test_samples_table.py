@@ -92,6 +92,16 @@ def test_text_cell_is_refused(tmp_path, parser):
         read_sample_list(path)
 
 
+def test_model_without_free_parameters_has_samples_without_values(tmp_path, parser):
+    path = tmp_path / "samples.csv"
+    path.write_text("log_likelihood,log_prior,log_posterior,weight\n-1.5,0.5,-1.0,0.25\n-2.5,0.5,-2.0,0.75\n")
+    samples = read_sample_list(path)
+    assert [vars(sample) for sample in samples] == [
+        {"log_likelihood": -1.5, "log_prior": 0.5, "weight": 0.25, "kwargs": {}},
+        {"log_likelihood": -2.5, "log_prior": 0.5, "weight": 0.75, "kwargs": {}},
+    ]
+
+
 def test_file_without_a_weight_column_is_refused(tmp_path):
     path = tmp_path / "samples.csv"
     path.write_text("a,log_likelihood,log_prior\n1.0,2.0,3.0\n")
