@@ -7,7 +7,6 @@ order, so the output, the report and the warnings are those of a serial build. E
 while reading one fit is caught here, blanks only that fit's cells, and is recorded in the chunk's
 ``BuildLog``; only ``strict`` turns it into an exception.
 """
-import gc
 import multiprocessing
 import os
 import sys
@@ -32,6 +31,7 @@ from autofit_csv.loaders import PortableFit, files_for
 from autofit_csv.output import cell_text
 from autofit_csv.quality import QualityPart, QualityPlan
 from autofit_csv.rows import RowIndex, RowKey
+from autofit_csv.speed import objects_frozen
 
 #: The reason the report gives for a cell whose value is empty text.
 EMPTY_TEXT = "the value is empty text"
@@ -350,10 +350,7 @@ class RowBuilder:
         elif processes > 1:
             size = max(1, min(CHUNK_ROWS, len(keys) // (processes * 8)))
         pieces = [keys[i : i + size] for i in range(0, len(keys), size)] or [[]]
-        # The fits and columns live as long as the table: frozen, the garbage collector stops
-        # re-scanning them while rows are built, and forked workers do not copy their pages.
-        gc.freeze()
-        try:
+        with objects_frozen():
             if executor is not None:
                 yield from self._distributed(pieces, executor, as_text, database_url)
             elif processes > 1 and len(pieces) > 1 and _can_fork():
@@ -361,8 +358,6 @@ class RowBuilder:
             else:
                 for piece in pieces:
                     yield self.build(piece, as_text)
-        finally:
-            gc.unfreeze()
 
     def _forked(self, pieces: List[List[RowKey]], processes: int, as_text: bool, database_url):
         """

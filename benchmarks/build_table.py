@@ -1,684 +1,109 @@
 """
-Benchmark ``AggregatorCSV`` against a plain ``json.load`` script and autofit's ``AggregateCSV``.
+Benchmark ``AggregatorCSV`` against a plain ``json.load`` script, autofit's ``AggregateCSV``,
+numpy, itself in other configurations, and (``--compare-with``) another checkout of itself.
 
-The script builds corpora of real autofit fit folders by copying one complete fixture fit into
-N dataset names, laid out as autofit writes them (``vis/<dataset>/source_lp[1]/<identifier>``),
-then, for each N, times
+The corpora (``corpora.py``) are real autofit fit folders: one complete fixture fit copied into
+N datasets, laid out as autofit writes them. The tables timed (``workloads.py``) are, for each N,
 
 (a) a plain script: ``os.walk`` for ``files/search.json``, ``json.load`` of
     ``samples_summary.json`` and ``latent/latent_summary.json``, the ``csv`` module;
 (b) autofit's ``AggregateCSV`` over ``Aggregator.from_directory`` with the same columns;
-(c) ``AggregatorCSV.from_directory`` with the same columns,
+(c) ``AggregatorCSV.from_directory`` with the same columns (medians, 3 sigma values, max
+    likelihood values, a latent variable),
 
-checks that (c) writes exactly the cells of (a), measures the peak memory of (c) in a fresh
-process, times (c) with ``processes=1`` and ``processes=2``, and compares a samples function
-over large ``samples.csv`` files with a numpy script. It ends with a summary of ratios and their
-targets. The exit status is 0 whatever the ratios (the script is a report); it is 2 if (c)'s
-cells differ from (a)'s.
+with (c)'s cells checked equal to (a)'s, (c)'s peak memory in a fresh process, and (c) with
+``processes=1`` and ``2``. At one size (``--extras-size``, 10,000) a table of medians is timed
+against a ``latent_func`` table and ``describe()``, and (c) saved as CSV against Parquet and
+FITS. Over large ``samples.csv`` files a samples function is timed against numpy, and serially
+against a Dask ``LocalCluster`` of two worker processes. Every ratio is printed with its target,
+PASS or MISS, and the load average when it was measured. A report, not a test: the exit status
+is 0 whatever the ratios, 2 if any table's cells differ from its baseline.
 
 Run from the repository root::
 
     PYAUTO_SKIP_WORKSPACE_VERSION_CHECK=1 .venv/bin/python benchmarks/build_table.py
     PYAUTO_SKIP_WORKSPACE_VERSION_CHECK=1 .venv/bin/python benchmarks/build_table.py \\
-        --sizes 200 1000 --profile 1000
+        --sizes 200 1000 --profile 1000 --no-extras --no-samples --no-dask
 """
 import argparse
-import contextlib
-import copy
-import csv
+import dataclasses
 import gc
-import hashlib
-import io
 import json
 import logging
 import os
-import random
 import re
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import time
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 os.environ.setdefault("PYAUTO_SKIP_WORKSPACE_VERSION_CHECK", "1")
 
-from autofit_csv.summary import INTERVAL_SECTIONS, SAMPLE_SECTIONS  # noqa: E402
-
-BENCHMARKS = Path(__file__).resolve().parent
-REPOSITORY = BENCHMARKS.parent
-FIXTURE_OUTPUT = REPOSITORY / "test_autofit_csv" / "fixtures" / "output"
-#: Where the fixture fit copied into every dataset of a corpus is (the fit folder below it is found
-#: by ``find_fixture_fit``; its identifier changes if the fixtures are regenerated differently).
-FIXTURE_SEARCH = FIXTURE_OUTPUT / "vis" / "lens_001" / "source_lp[1]"
-
-#: The search folder every copied fit sits in, and the ``folder=`` of the table's columns.
-FOLDER = "source_lp[1]"
-PATH_PREFIX = "vis"
-
-#: (column name, model path) of the parameters written with median, max lh and 3 sigma values.
-PARAMETERS = (
-    ("einstein_radius", "galaxies.lens.mass.einstein_radius"),
-    ("intensity", "galaxies.source.bulge.intensity"),
-    ("effective_radius", "galaxies.source.bulge.effective_radius"),
+from corpora import BENCHMARKS, REPOSITORY, ensure_corpus  # noqa: E402
+from workloads import (  # noqa: E402
+    LATENT_FUNC_HEADER,
+    PARAMETERS,
+    CellMismatch,
+    aggregator_csv_samples_table,
+    aggregator_csv_table,
+    autofit_aggregate_csv_table,
+    check_derived_column,
+    check_description,
+    check_tables,
+    corpus_fits,
+    describe_text,
+    identifier_to_row_key,
+    import_tools,
+    json_baseline_table,
+    latent_func_table,
+    medians_table,
+    numpy_samples_table,
+    quiet,
+    raise_if,
+    samples_per_fit,
+    time_call,
 )
-#: (column name, latent path) of the latent variable written with its median.
-LATENT = ("einstein_mass", "galaxies.lens.mass.einstein_mass")
-#: The parameter each copy perturbs, so that rows differ; the latent variable scales as its square.
-PERTURBED_PATH = "galaxies.lens.mass.einstein_radius"
-#: The parameter whose marginalized value the samples benchmark computes.
-SAMPLES_PATH = "galaxies.lens.mass.einstein_radius"
-
-#: The columns autofit writes after the parameters of a ``samples.csv``.
-SAMPLES_TAIL = ["log_likelihood", "log_prior", "log_posterior", "weight"]
-
-#: Bumped whenever the corpus layout changes, so older corpora are rebuilt rather than reused.
-CORPUS_FORMAT = 1
-CORPUS_MARKER = ".benchmark_corpus.json"
 
 #: Targets of the summary.
-TARGET_OURS_OVER_JSON = 1.5  # (c) at most this many times slower than (a)
+TARGET_OURS_OVER_JSON = 1.5  # (c) at most this many times slower than (a), at every N
 TARGET_AUTOFIT_OVER_OURS = 5.0  # (b) at least this many times slower than (c)
-TARGET_MEMORY_RATIO = 1.3  # peak RSS at the largest N over peak RSS at the smallest N
+TARGET_MEMORY_RATIO = 1.3  # peak RSS at a larger N over peak RSS at --memory-reference
 TARGET_PROCESSES_SPEEDUP = 1.6  # processes=1 time over processes=2 time (2 cores), issue 5
-TARGET_SAMPLES_RATIO = 3.0  # per fit, AggregatorCSV samples function over the numpy script
+TARGET_LATENT_OVER_MEDIANS = 2.5  # latent_func table over a table of medians
+TARGET_DESCRIBE_OVER_MEDIANS = 2.0  # describe() over a table of medians (strictly under)
+TARGET_FORMAT_OVER_CSV = 1.3  # a Parquet or FITS save over the CSV save of the same table
+TARGET_SAMPLES_RATIO = 2.0  # per fit, AggregatorCSV samples function over the numpy script
+TARGET_DASK_SPEEDUP = 1.6  # serial time over a 2-worker Dask LocalCluster
+TARGET_NEW_OVER_OLD = 1.05  # --compare-with: this checkout at most 5% slower than the other
+
+#: Saves compared at the extras size: the suffixes, CSV (the baseline) first.
+SAVE_FORMATS = (".csv", ".parquet", ".fits")
 
 
-# ---------------------------------------------------------------------------------------- corpus
-
-
-@dataclass
-class FixtureFit:
+def load_average() -> Tuple[float, float]:
     """
-    The fixture fit, parsed once, as a template for every copy.
-
-    Attributes
-    ----------
-    directory
-        The fit folder (``<location>/<identifier>``).
-    unique_tag
-        Its dataset name, replaced in each copy.
-    search, samples_summary, latent_summary, info
-        Its JSON files, rewritten in each copy.
-    identifier_lines
-        The lines of its ``.identifier`` file (autofit's identifier is the md5 of them joined by
-        ``.``).
-    copied
-        The bytes of the files copied unchanged, by path relative to ``directory`` (read once,
-        so a fixture regenerated during a build cannot mix two versions into a corpus).
+    The 1- and 5-minute load averages now (other processes share the machine's cores).
     """
-
-    directory: Path
-    unique_tag: str
-    search: dict
-    samples_summary: dict
-    latent_summary: dict
-    info: Optional[dict]
-    identifier_lines: List[str]
-    copied: Dict[Path, bytes] = field(default_factory=dict)
-
-    #: The files a fit needs to serve as the template.
-    REQUIRED = (
-        Path(".completed"),
-        Path(".identifier"),
-        Path("files/search.json"),
-        Path("files/model.json"),
-        Path("files/samples.csv"),
-        Path("files/samples_info.json"),
-        Path("files/samples_summary.json"),
-        Path("files/latent/latent_summary.json"),
-    )
-
-    #: The files rewritten per copy, relative to the fit folder.
-    REWRITTEN = (
-        Path("files/search.json"),
-        Path("files/samples_summary.json"),
-        Path("files/latent/latent_summary.json"),
-        Path("files/info.json"),
-        Path(".identifier"),
-    )
-
-    @classmethod
-    def load(cls, directory: Path) -> "FixtureFit":
-        """
-        Parse the fixture fit at ``directory``.
-
-        Raises
-        ------
-        FileNotFoundError
-            If the folder lacks a file the benchmark needs (e.g. the fixtures are being
-            regenerated).
-        """
-        missing = [str(path) for path in cls.REQUIRED if not (directory / path).is_file()]
-        if missing:
-            raise FileNotFoundError(
-                f"the fixture fit {directory} lacks {', '.join(missing)} (are the fixtures "
-                f"being regenerated? wait, or pass --fixture)"
-            )
-        files = directory / "files"
-        search = json.loads((files / "search.json").read_text())
-        info_path = files / "info.json"
-        fixture = cls(
-            directory=directory,
-            unique_tag=search["arguments"]["paths"]["arguments"]["unique_tag"],
-            search=search,
-            samples_summary=json.loads((files / "samples_summary.json").read_text()),
-            latent_summary=json.loads((files / "latent" / "latent_summary.json").read_text()),
-            info=json.loads(info_path.read_text()) if info_path.exists() else None,
-            identifier_lines=(directory / ".identifier").read_text().split("\n"),
-        )
-        for path in sorted(directory.rglob("*")):
-            relative = path.relative_to(directory)
-            if path.is_file() and relative not in cls.REWRITTEN:
-                fixture.copied[relative] = path.read_bytes()
-        return fixture
-
-    def identifier_for(self, dataset: str) -> Tuple[List[str], str]:
-        """
-        The ``.identifier`` lines of a copy for ``dataset``, and the identifier autofit derives
-        from them (``md5(".".join(lines))``, as ``SearchOutput.persisted_identifier``).
-        """
-        lines = [dataset if line == self.unique_tag else line for line in self.identifier_lines]
-        return lines, hashlib.md5(".".join(lines).encode("utf-8")).hexdigest()
+    one, five, _ = os.getloadavg()
+    return one, five
 
 
-def scale_summary_value(summary: dict, path: str, factor: float):
+def log(message: str):
     """
-    Multiply every entry of ``path`` in a ``samples_summary.json`` / ``latent_summary.json``
-    document by ``factor``: the median and max likelihood samples, and both ends of every
-    interval.
-
-    Parameters
-    ----------
-    summary
-        The parsed document, changed in place.
-    path
-        The model or latent path.
-    factor
-        The scale.
+    Progress, to stderr (the report goes to stdout).
     """
-    arguments = summary["arguments"]
-    for section in SAMPLE_SECTIONS:
-        entry = arguments.get(section)
-        if entry:
-            kwargs = entry["arguments"]["kwargs"]["arguments"]
-            if path in kwargs:
-                kwargs[path] *= factor
-    for section in INTERVAL_SECTIONS:
-        entry = (arguments.get(section) or {}).get("arguments", {})
-        if path in entry:
-            entry[path]["values"] = [value * factor for value in entry[path]["values"]]
+    print(message, file=sys.stderr, flush=True)
 
 
-def write_json(path: Path, document: dict):
-    """
-    Write JSON as autofit does (indent 4; ``Infinity`` kept as autofit writes it).
-    """
-    path.write_text(json.dumps(document, indent=4))
+def median(values: List[float]) -> float:
+    return statistics.median(values)
 
 
-def copy_fit(
-    fixture: FixtureFit,
-    root: Path,
-    dataset: str,
-    factor: float,
-    samples_writer: Optional[Callable[[Path], None]] = None,
-) -> Path:
-    """
-    Write one copy of the fixture fit for ``dataset`` below ``root``, as autofit would lay it out.
-
-    ``unique_tag`` is rewritten in both places of ``search.json`` (the search's arguments and its
-    paths), the identifier is recomputed from the rewritten ``.identifier``, and the perturbed
-    parameter is scaled by ``factor`` (its latent mass by ``factor**2``) so that rows differ.
-
-    Parameters
-    ----------
-    fixture
-        The template fit.
-    root
-        The output root of the corpus.
-    dataset
-        The copy's dataset name (its ``unique_tag``).
-    factor
-        The scale of the perturbed parameter.
-    samples_writer
-        If given, writes the copy's ``samples.csv`` (given its path) instead of copying the
-        fixture's.
-
-    Returns
-    -------
-    The copy's fit folder.
-    """
-    identifier_lines, identifier = fixture.identifier_for(dataset)
-    fit = root / PATH_PREFIX / dataset / FOLDER / identifier
-    (fit / "files" / "latent").mkdir(parents=True)
-    for relative, content in fixture.copied.items():
-        if samples_writer is not None and relative == Path("files/samples.csv"):
-            continue
-        target = fit / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-    if samples_writer is not None:
-        samples_writer(fit / "files" / "samples.csv")
-
-    search = copy.deepcopy(fixture.search)
-    search["arguments"]["unique_tag"] = dataset
-    paths = search["arguments"]["paths"]["arguments"]
-    paths["unique_tag"] = dataset
-    paths["identifier"] = identifier
-    write_json(fit / "files" / "search.json", search)
-
-    summary = copy.deepcopy(fixture.samples_summary)
-    scale_summary_value(summary, PERTURBED_PATH, factor)
-    write_json(fit / "files" / "samples_summary.json", summary)
-
-    latent = copy.deepcopy(fixture.latent_summary)
-    scale_summary_value(latent, LATENT[1], factor**2)
-    write_json(fit / "files" / "latent" / "latent_summary.json", latent)
-
-    if fixture.info is not None:
-        info = dict(fixture.info, id_str=dataset)
-        write_json(fit / "files" / "info.json", info)
-    (fit / ".identifier").write_text("\n".join(identifier_lines))
-    return fit
-
-
-def dataset_names(count: int) -> List[str]:
-    """
-    ``lens_00001``, ``lens_00002``, ...: zero-padded so that names sort in number order.
-    """
-    width = max(5, len(str(count)))
-    return [f"lens_{index:0{width}d}" for index in range(1, count + 1)]
-
-
-def find_fixture_fit(search_folder: Path = FIXTURE_SEARCH) -> Path:
-    """
-    The first complete fit folder (with ``.completed``) in a search folder of the fixtures.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is none.
-    """
-    if search_folder.is_dir():
-        for fit in sorted(search_folder.iterdir()):
-            if (fit / ".completed").is_file() and (fit / "files" / "samples.csv").is_file():
-                return fit
-    raise FileNotFoundError(
-        f"no complete fit in {search_folder} (are the fixtures being regenerated? "
-        f"wait, or pass --fixture)"
-    )
-
-
-def corpus_description(
-    fits: int, samples_per_fit: Optional[int], fixture: Optional[Path]
-) -> dict:
-    """
-    What a corpus holds, as written to its marker file (a corpus is reused only if it matches).
-    ``fixture`` None stands for the default fixture fit, so that a corpus is reused even while
-    the fixtures are being regenerated.
-    """
-    if fixture is not None:
-        fixture = fixture.resolve()
-        try:
-            fixture = fixture.relative_to(REPOSITORY)
-        except ValueError:
-            pass
-    return {
-        "format": CORPUS_FORMAT,
-        "fits": fits,
-        "samples_per_fit": samples_per_fit,
-        "fixture": "default" if fixture is None else str(fixture),
-    }
-
-
-def ensure_corpus(
-    directory: Path,
-    fits: int,
-    rebuild: bool = False,
-    samples_per_fit: Optional[int] = None,
-    fixture: Optional[Path] = None,
-    seed: int = 0,
-) -> Path:
-    """
-    The corpus of ``fits`` copies of the fixture fit at ``directory``, built unless a matching
-    one is there already.
-
-    The corpus is built in a sibling folder and renamed into place when complete, so an
-    interrupted build is never reused.
-
-    Parameters
-    ----------
-    directory
-        The corpus's output root.
-    fits
-        The number of fits (datasets).
-    rebuild
-        Build even if a matching corpus exists.
-    samples_per_fit
-        If given, each fit gets a generated ``samples.csv`` of this many samples (see
-        ``SamplesGenerator``); otherwise the fixture's is copied.
-    fixture
-        The fit folder copied (default: ``find_fixture_fit()``).
-    seed
-        Seeds the perturbations and generated samples.
-
-    Returns
-    -------
-    ``directory``.
-    """
-    directory = directory.resolve()
-    if FIXTURE_OUTPUT.resolve() in (directory, *directory.parents):
-        raise ValueError(f"refusing to write a corpus inside the fixtures ({directory})")
-    description = corpus_description(fits, samples_per_fit, fixture)
-    marker = directory / CORPUS_MARKER
-    if not rebuild and marker.exists():
-        try:
-            if json.loads(marker.read_text()) == description:
-                return directory
-        except ValueError:
-            pass
-    building = directory.with_name(directory.name + ".building")
-    for stale in (building, directory):
-        if stale.exists():
-            if stale == directory and not marker.exists() and any(directory.iterdir()):
-                raise ValueError(
-                    f"{directory} exists, is not empty and is not a benchmark corpus: "
-                    f"choose another --corpus"
-                )
-            shutil.rmtree(stale)
-    building.mkdir(parents=True)
-
-    what = f"{fits} fits" + (f" of {samples_per_fit} samples" if samples_per_fit else "")
-    log(f"building a corpus of {what} in {directory} ...")
-    start = time.perf_counter()
-    template = FixtureFit.load(fixture or find_fixture_fit())
-    rng = random.Random(seed)
-    generator = None
-    if samples_per_fit:
-        generator = SamplesGenerator(template.copied[Path("files/samples.csv")])
-    for number, dataset in enumerate(dataset_names(fits), start=1):
-        writer = None
-        if generator is not None:
-            writer = generator.writer(samples_per_fit, seed=seed * 1_000_003 + number)
-        copy_fit(template, building, dataset, factor=rng.uniform(0.8, 1.2), samples_writer=writer)
-        if number % 1000 == 0:
-            log(f"  {number}/{fits} fits ({time.perf_counter() - start:.0f}s)")
-    write_json(building / CORPUS_MARKER, description)
-    building.rename(directory)
-    log(f"built in {time.perf_counter() - start:.1f}s")
-    return directory
-
-
-class SamplesGenerator:
-    def __init__(self, samples_csv: bytes):
-        """
-        Makes large ``samples.csv`` files by resampling and jittering the rows of a real one.
-
-        Parameters
-        ----------
-        samples_csv
-            The content of a ``samples.csv`` autofit wrote: parameter columns, then
-            ``log_likelihood``, ``log_prior``, ``log_posterior`` and ``weight``.
-        """
-        import numpy as np
-
-        text = samples_csv.decode("utf-8")
-        self.headers = [header.strip() for header in next(csv.reader(io.StringIO(text)))]
-        self.rows = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, ndmin=2)
-        self.parameters = len(self.headers) - len(SAMPLES_TAIL)
-        if self.headers[self.parameters :] != SAMPLES_TAIL:
-            raise ValueError(f"unexpected samples.csv columns {self.headers}")
-
-    def table(self, count: int, seed: int):
-        """
-        ``count`` samples: rows drawn at random from the real ones, parameters jittered by 1% of
-        their spread, log posterior recomputed, weights the drawn rows' weights jittered and
-        normalised to sum to 1 (so all positive).
-
-        Returns
-        -------
-        A ``(count, columns)`` array in the column order of ``headers``.
-        """
-        import numpy as np
-
-        rng = np.random.default_rng(seed)
-        table = self.rows[rng.integers(0, len(self.rows), size=count)].copy()
-        spread = self.rows[:, : self.parameters].std(axis=0)
-        table[:, : self.parameters] += rng.normal(0.0, 0.01, size=(count, self.parameters)) * spread
-        table[:, -2] = table[:, -4] + table[:, -3]  # log_posterior = log_likelihood + log_prior
-        weights = table[:, -1] * rng.uniform(0.5, 1.5, size=count)
-        table[:, -1] = weights / weights.sum()
-        return table
-
-    def writer(self, count: int, seed: int) -> Callable[[Path], None]:
-        """
-        A function writing ``count`` generated samples to a path, with autofit's own table
-        writer (the padded columns of every ``samples.csv``).
-        """
-
-        def write(path: Path):
-            from autofit.text.formatter import write_table
-
-            rows = [[float(value) for value in row] for row in self.table(count, seed)]
-            write_table(headers=self.headers, rows=rows, filename=path)
-
-        return write
-
-
-# ---------------------------------------------------------------------------------------- tables
-
-
-def fit_folders(root: Path) -> Iterator[Tuple[str, str]]:
-    """
-    ``(row key, fit folder)`` of every fit below ``root`` whose search folder is ``FOLDER``,
-    found as autofit finds them: a folder with ``files/search.json``. The row key is the
-    location above the search folder (``vis/lens_00001``), as ``AggregatorCSV`` keys rows.
-    """
-    for current, directories, _ in os.walk(root):
-        if "files" in directories and os.path.isfile(os.path.join(current, "files", "search.json")):
-            parts = os.path.relpath(current, root).split(os.sep)
-            if len(parts) >= 3 and parts[-2] == FOLDER:
-                yield "/".join(parts[:-2]), current
-
-
-def table_headers() -> List[str]:
-    """
-    The headers written by (a) and (c), and (after its ``id``) by (b).
-    """
-    headers = []
-    for name, _ in PARAMETERS:
-        headers += [name, f"{name}_lower_3_sigma", f"{name}_upper_3_sigma", f"{name}_max_lh"]
-    return headers + [LATENT[0]]
-
-
-def json_baseline_table(root: Path, output: Path):
-    """
-    (a) The plain script: ``json.load`` the two summaries of each fit and write the CSV.
-
-    Parameters
-    ----------
-    root
-        The corpus.
-    output
-        The CSV written.
-    """
-    rows = []
-    for key, folder in fit_folders(root):
-        with open(os.path.join(folder, "files", "samples_summary.json")) as file:
-            summary = json.load(file)["arguments"]
-        with open(os.path.join(folder, "files", "latent", "latent_summary.json")) as file:
-            latent = json.load(file)["arguments"]
-        median = summary["median_pdf_sample"]["arguments"]["kwargs"]["arguments"]
-        max_lh = summary["max_log_likelihood_sample"]["arguments"]["kwargs"]["arguments"]
-        sigma_3 = summary["values_at_sigma_3"]["arguments"]
-        row = [key]
-        for _, path in PARAMETERS:
-            lower, upper = sigma_3[path]["values"]
-            row += [median[path], lower, upper, max_lh[path]]
-        row.append(latent["median_pdf_sample"]["arguments"]["kwargs"]["arguments"][LATENT[1]])
-        rows.append(row)
-    rows.sort(key=lambda row: row[0])
-    with open(output, "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["row"] + table_headers())
-        writer.writerows(rows)
-
-
-def autofit_aggregate_csv_table(root: Path, output: Path):
-    """
-    (b) autofit's ``AggregateCSV`` over ``Aggregator.from_directory``, the same columns.
-    """
-    from autofit.aggregator.aggregator import Aggregator
-    from autofit.aggregator.summary.aggregate_csv import AggregateCSV
-    from autofit.aggregator.summary.aggregate_csv.column import ValueType
-
-    table = AggregateCSV(Aggregator.from_directory(root))
-    for name, path in PARAMETERS:
-        table.add_variable(
-            path,
-            name=name,
-            value_types=[ValueType.Median, ValueType.MaxLogLikelihood, ValueType.ValuesAt3Sigma],
-        )
-    table.add_variable(LATENT[1], name=LATENT[0], value_types=[ValueType.Median])
-    table.save(Path(output))
-
-
-def open_aggregator_csv(root: Path, **options):
-    """
-    ``AggregatorCSV.from_directory(root, **options)``.
-    """
-    from autofit_csv import AggregatorCSV
-
-    return AggregatorCSV.from_directory(root, **options)
-
-
-def aggregator_csv_table(root: Path, output: Path, **options):
-    """
-    (c) ``AggregatorCSV``: for each parameter its median with 3 sigma values and its max
-    likelihood value, then the latent variable.
-
-    Parameters
-    ----------
-    root
-        The corpus.
-    output
-        The CSV written.
-    options
-        Extra ``from_directory`` keywords (``processes=``); ``progress=False`` is always asked.
-    """
-    table = open_aggregator_csv(root, progress=False, **options)
-    for name, path in PARAMETERS:
-        table.add_column(name, model_path=path, folder=FOLDER, error="values_at_sigma_3")
-        table.add_column(f"{name}_max_lh", model_path=path, folder=FOLDER, use_max_lh_instance=True)
-    table.add_column(LATENT[0], model_path=LATENT[1], folder=FOLDER)
-    table.save(output)
-
-
-# ---------------------------------------------------------------------------------------- checks
-
-
-def read_table(path: Path, key_header: str = "row") -> Dict[str, Dict[str, str]]:
-    """
-    A CSV as ``{row key: {header: text}}``.
-    """
-    with open(path, newline="") as file:
-        return {row.pop(key_header): row for row in csv.DictReader(file)}
-
-
-def differences(expected: Dict[str, dict], actual: Dict[str, dict]) -> List[str]:
-    """
-    Where two tables differ: missing or extra rows and headers, and cells that are not the same
-    number (floats compared exactly) or, for text, the same text.
-    """
-    found = []
-    missing, extra = sorted(set(expected) - set(actual)), sorted(set(actual) - set(expected))
-    if missing:
-        found.append(f"{len(missing)} rows missing, e.g. {missing[:3]}")
-    if extra:
-        found.append(f"{len(extra)} rows extra, e.g. {extra[:3]}")
-    for key in sorted(set(expected) & set(actual)):
-        want, got = expected[key], actual[key]
-        if set(want) != set(got):
-            found.append(f"row {key}: headers {sorted(want)} != {sorted(got)}")
-            continue
-        for header, text in want.items():
-            if not same_cell(text, got[header]):
-                found.append(f"row {key}, {header}: expected {text!r}, got {got[header]!r}")
-    return found
-
-
-def same_cell(expected: str, actual: str) -> bool:
-    try:
-        return float(expected) == float(actual)
-    except ValueError:
-        return expected == actual
-
-
-def check_tables(
-    expected_path: Path, actual_path: Path, what: str, key_map: Optional[dict] = None
-) -> List[str]:
-    """
-    Compare a table with the baseline's; ``key_map`` renames the actual table's keys (autofit's
-    ``AggregateCSV`` keys rows by fit id).
-    """
-    expected = read_table(expected_path)
-    if key_map is None:
-        actual = read_table(actual_path)
-    else:
-        actual = {key_map.get(key, key): row for key, row in read_table(actual_path, "id").items()}
-    found = differences(expected, actual)
-    if not expected:
-        found.insert(0, f"{what}: the baseline table is empty")
-    return found
-
-
-def identifier_to_row_key(root: Path) -> Dict[str, str]:
-    """
-    The row key of each fit identifier of the corpus (to compare ``AggregateCSV``'s rows).
-    """
-    return {os.path.basename(folder): key for key, folder in fit_folders(root)}
-
-
-# ---------------------------------------------------------------------------------------- timing
-
-
-@contextlib.contextmanager
-def quiet():
-    """
-    Keep autofit's stdout chatter (and its INFO logging) out of the report.
-    """
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield
-
-
-def time_call(function: Callable, *args, **kwargs) -> float:
-    """
-    Seconds one call takes, after a garbage collection, with stdout silenced.
-    """
-    gc.collect()
-    with quiet():
-        start = time.perf_counter()
-        function(*args, **kwargs)
-        return time.perf_counter() - start
-
-
-def import_tools():
-    """
-    Import everything the timed code uses, so that no timing includes an import.
-    """
-    import numpy  # noqa: F401
-    import autofit  # noqa: F401
-    import autofit_csv  # noqa: F401
-    from autofit.aggregator.aggregator import Aggregator  # noqa: F401
-    from autofit.aggregator.summary.aggregate_csv import AggregateCSV  # noqa: F401
-    from autofit.text.formatter import write_table  # noqa: F401
-    from autonerves.dictable import from_dict  # noqa: F401
-
-    logging.getLogger("autofit").setLevel(logging.WARNING)
+# ---------------------------------------------------------------------------------------- sizes
 
 
 @dataclass
@@ -688,16 +113,20 @@ class SizeResult:
     """
 
     fits: int
+    slim: bool
     json_seconds: float
     autofit_seconds: Optional[float]
     ours_seconds: float
+    load: Tuple[float, float]
     autofit_matches: Optional[bool] = None
     memory: Optional[dict] = None
+    memory_load: Optional[Tuple[float, float]] = None
     processes: Optional[Dict[int, float]] = None
+    processes_load: Optional[Tuple[float, float]] = None
 
 
 def benchmark_size(
-    root: Path, output: Path, repeats: int, with_autofit: bool
+    root: Path, output: Path, repeats: int, with_autofit: bool, slim: bool
 ) -> SizeResult:
     """
     Time (a), (b) and (c) ``repeats`` times each (interleaved), check the cells, return medians.
@@ -707,7 +136,7 @@ def benchmark_size(
     CellMismatch
         If (c)'s cells are not (a)'s.
     """
-    fits = len(dataset_names_in(root))
+    fits = corpus_fits(root)
     timings = {"json": [], "autofit": [], "ours": []}
     paths = {name: output / f"{name}_{fits}.csv" for name in timings}
     for repeat in range(repeats):
@@ -719,9 +148,10 @@ def benchmark_size(
         timings["ours"].append(time_call(aggregator_csv_table, root, paths["ours"]))
         latest = [f"{name} {runs[-1]:.3f}s" for name, runs in timings.items() if runs]
         log(f"  N={fits} repeat {repeat + 1}/{repeats}: " + "  ".join(latest))
-    problems = check_tables(paths["json"], paths["ours"], "AggregatorCSV")
-    if problems:
-        raise CellMismatch(f"N={fits}: AggregatorCSV cells differ from the json baseline", problems)
+    raise_if(
+        check_tables(paths["json"], paths["ours"], "AggregatorCSV"),
+        f"N={fits}: AggregatorCSV cells differ from the json baseline",
+    )
     log(f"  N={fits}: AggregatorCSV cells equal the json baseline ({fits} rows)")
     autofit_matches = None
     if with_autofit:
@@ -736,24 +166,13 @@ def benchmark_size(
             )
     return SizeResult(
         fits=fits,
-        json_seconds=statistics.median(timings["json"]),
-        autofit_seconds=statistics.median(timings["autofit"]) if with_autofit else None,
-        ours_seconds=statistics.median(timings["ours"]),
+        slim=slim,
+        json_seconds=median(timings["json"]),
+        autofit_seconds=median(timings["autofit"]) if with_autofit else None,
+        ours_seconds=median(timings["ours"]),
+        load=load_average(),
         autofit_matches=autofit_matches,
     )
-
-
-def dataset_names_in(root: Path) -> List[str]:
-    return sorted(os.listdir(root / PATH_PREFIX))
-
-
-class CellMismatch(Exception):
-    def __init__(self, message: str, problems: List[str]):
-        """
-        A table whose cells differ from the baseline's; ``problems`` lists where.
-        """
-        super().__init__(message)
-        self.problems = problems
 
 
 def benchmark_processes(root: Path, output: Path, repeats: int) -> Dict[int, float]:
@@ -765,7 +184,7 @@ def benchmark_processes(root: Path, output: Path, repeats: int) -> Dict[int, flo
     CellMismatch
         If the ``processes=2`` table's cells are not the json baseline's.
     """
-    fits = len(dataset_names_in(root))
+    fits = corpus_fits(root)
     runs = {1: [], 2: []}
     paths = {processes: output / f"ours_p{processes}_{fits}.csv" for processes in runs}
     for repeat in range(repeats):
@@ -776,12 +195,11 @@ def benchmark_processes(root: Path, output: Path, repeats: int) -> Dict[int, flo
             f"  N={fits} repeat {repeat + 1}/{repeats}: processes=1 {runs[1][-1]:.3f}s  "
             f"processes=2 {runs[2][-1]:.3f}s"
         )
-    problems = check_tables(output / f"json_{fits}.csv", paths[2], "AggregatorCSV processes=2")
-    if problems:
-        raise CellMismatch(
-            f"N={fits}: AggregatorCSV(processes=2) cells differ from the json baseline", problems
-        )
-    return {processes: statistics.median(seconds) for processes, seconds in runs.items()}
+    raise_if(
+        check_tables(output / f"json_{fits}.csv", paths[2], "AggregatorCSV processes=2"),
+        f"N={fits}: AggregatorCSV(processes=2) cells differ from the json baseline",
+    )
+    return {processes: median(seconds) for processes, seconds in runs.items()}
 
 
 # ---------------------------------------------------------------------------------------- memory
@@ -827,6 +245,21 @@ def memory_child(root: str, output: str):
     )
 
 
+def run_child(*arguments: str) -> dict:
+    """
+    This script in a fresh process with ``arguments``; its last stdout line, parsed as JSON.
+    """
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *arguments],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYAUTO_SKIP_WORKSPACE_VERSION_CHECK="1"),
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"the subprocess {arguments[0]} failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def measure_memory(root: Path, output: Path) -> dict:
     """
     Peak RSS of (c) over ``root``, measured in a fresh subprocess.
@@ -835,75 +268,127 @@ def measure_memory(root: Path, output: Path) -> dict:
     -------
     ``{"after_imports_kb": ..., "peak_kb": ...}``
     """
-    result = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--memory-child", str(root), str(output)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYAUTO_SKIP_WORKSPACE_VERSION_CHECK="1"),
+    return run_child("--memory-child", str(root), str(output))
+
+
+# ---------------------------------------------------------------------------------------- extras
+
+
+@dataclass
+class ExtrasResult:
+    """
+    The figures at the extras size: a table of medians against a ``latent_func`` table and
+    ``describe()``, and the saves of (c) in each format.
+    """
+
+    fits: int
+    medians_seconds: float
+    latent_seconds: float
+    describe_seconds: float
+    load: Tuple[float, float]
+    latent_stdout: str
+    saves: Dict[str, float] = field(default_factory=dict)
+    saves_load: Optional[Tuple[float, float]] = None
+
+
+def stdout_child(root: str, output: str):
+    """
+    Build the ``latent_func`` table once in this (fresh) process, autofit's model built for the
+    first time here, with file descriptor 1 pointed at a file; print, as JSON, what was written
+    to it (Python's prints and anything below Python alike).
+    """
+    import_tools()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 1)
+        try:
+            latent_func_table(Path(root), Path(output))
+            sys.stdout.flush()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        captured.seek(0)
+        printed = captured.read().decode("utf-8", "replace")
+    print(json.dumps({"stdout": printed}))
+
+
+def benchmark_extras(root: Path, output: Path, repeats: int) -> ExtrasResult:
+    """
+    Time a table of medians, a ``latent_func`` table and ``describe()`` (each opening the
+    corpus with ``from_directory``; interleaved), check what they give, check that a fresh
+    process building the ``latent_func`` table prints nothing; then time (c) saved as CSV,
+    Parquet and FITS (after one untimed save of each; interleaved; each a whole save, rows built
+    included) and check that the Parquet and FITS cells are the json baseline's.
+
+    Raises
+    ------
+    CellMismatch
+        A table's cells differ from the json baseline, or ``describe()`` misses something.
+    """
+    fits = corpus_fits(root)
+    baseline = output / f"json_{fits}.csv"
+    if not baseline.exists():
+        json_baseline_table(root, baseline)
+    tools = {
+        "medians": (medians_table, output / f"medians_{fits}.csv"),
+        "latent": (latent_func_table, output / f"latent_func_{fits}.csv"),
+        "describe": (describe_text, output / f"describe_{fits}.txt"),
+    }
+    runs = {name: [] for name in tools}
+    for repeat in range(repeats):
+        for name, (function, path) in tools.items():
+            runs[name].append(time_call(function, root, path))
+        log(
+            f"  N={fits} repeat {repeat + 1}/{repeats}: "
+            + "  ".join(f"{name} {seconds[-1]:.3f}s" for name, seconds in runs.items())
+        )
+    load = load_average()
+    raise_if(
+        check_derived_column(baseline, tools["medians"][1], PARAMETERS[0][0], float, "medians"),
+        f"N={fits}: the medians table differs from the json baseline",
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"the memory subprocess failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    raise_if(
+        check_derived_column(
+            baseline, tools["latent"][1], LATENT_FUNC_HEADER, lambda value: 2 * value, "latent"
+        ),
+        f"N={fits}: the latent_func table is not twice the json baseline's einstein_radius",
+    )
+    raise_if(check_description(tools["describe"][1], fits), f"N={fits}: describe() is incomplete")
+    log(f"  N={fits}: medians and latent_func cells equal the json baseline's; describe() complete")
+    printed = run_child("--stdout-child", str(root), str(output / "latent_func_fresh.csv"))["stdout"]
+    log(f"  N={fits}: a fresh process building the latent_func table printed {len(printed)} chars")
+
+    saves = {suffix: [] for suffix in SAVE_FORMATS}
+    for suffix in SAVE_FORMATS:
+        # Untimed: each writer's first call (its imports, first-call costs).
+        time_call(aggregator_csv_table, root, output / f"ours_{fits}{suffix}")
+    for repeat in range(repeats):
+        for suffix, seconds in saves.items():
+            seconds.append(time_call(aggregator_csv_table, root, output / f"ours_{fits}{suffix}"))
+        log(
+            f"  N={fits} repeat {repeat + 1}/{repeats}: "
+            + "  ".join(f"save{suffix} {seconds[-1]:.3f}s" for suffix, seconds in saves.items())
+        )
+    for suffix in SAVE_FORMATS:
+        raise_if(
+            check_tables(baseline, output / f"ours_{fits}{suffix}", f"save{suffix}"),
+            f"N={fits}: the {suffix} save's cells differ from the json baseline",
+        )
+    log(f"  N={fits}: CSV, Parquet and FITS cells equal the json baseline's")
+    return ExtrasResult(
+        fits=fits,
+        medians_seconds=median(runs["medians"]),
+        latent_seconds=median(runs["latent"]),
+        describe_seconds=median(runs["describe"]),
+        load=load,
+        latent_stdout=printed,
+        saves={suffix: median(seconds) for suffix, seconds in saves.items()},
+        saves_load=load_average(),
+    )
 
 
 # ---------------------------------------------------------------------------------------- samples
-
-
-def marginalized(values, weights) -> Tuple[float, float, float]:
-    """
-    The weighted median and 3 sigma values of one parameter (autofit's ``af.marginalize``,
-    which is numpy), as Python floats.
-    """
-    import autofit as af
-
-    return tuple(float(value) for value in af.marginalize(values, sigma=3.0, weight_list=weights))
-
-
-def numpy_samples_table(root: Path, output: Path):
-    """
-    (i) The plain script: ``np.loadtxt`` each fit's ``samples.csv`` and marginalize one column.
-    """
-    import numpy as np
-
-    rows = []
-    for key, folder in fit_folders(root):
-        path = os.path.join(folder, "files", "samples.csv")
-        with open(path, newline="") as file:
-            headers = [header.strip() for header in next(csv.reader(file))]
-        table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-        column = headers.index(SAMPLES_PATH)
-        rows.append([key, *marginalized(table[:, column], table[:, headers.index("weight")])])
-    rows.sort(key=lambda row: row[0])
-    with open(output, "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["row"] + samples_headers())
-        writer.writerows(rows)
-
-
-def samples_headers() -> List[str]:
-    """
-    The headers ``add_x3_columns_with_errors("einstein_radius", ...)`` writes after the row key.
-    """
-    return ["einstein_radius", "einstein_radius_lower", "einstein_radius_upper"]
-
-
-def einstein_radius_via_samples(samples) -> Tuple[float, float, float]:
-    """
-    The samples function of (ii): the same marginalization from autofit's samples object.
-    """
-    values = samples.values_for_path(tuple(SAMPLES_PATH.split(".")))
-    return marginalized(values, samples.weight_list)
-
-
-def aggregator_csv_samples_table(root: Path, output: Path):
-    """
-    (ii) ``AggregatorCSV.add_x3_columns_with_errors`` with ``einstein_radius_via_samples``.
-    """
-    table = open_aggregator_csv(root, progress=False)
-    table.add_x3_columns_with_errors(
-        "einstein_radius", samples_func=einstein_radius_via_samples, folder=FOLDER
-    )
-    table.save(output)
 
 
 @dataclass
@@ -912,19 +397,20 @@ class SamplesResult:
     samples_per_fit: int
     numpy_seconds: float
     ours_seconds: float
+    load: Tuple[float, float]
 
 
 def benchmark_samples(root: Path, output: Path, repeats: int) -> SamplesResult:
     """
-    Time (i) and (ii) ``repeats`` times each, check that they agree exactly, return medians.
+    Time (i) numpy and (ii) the samples function ``repeats`` times each, check that they agree
+    exactly, return medians.
 
     Raises
     ------
     CellMismatch
         If (ii)'s cells are not (i)'s.
     """
-    fits = len(dataset_names_in(root))
-    samples_per_fit = json.loads((root / CORPUS_MARKER).read_text())["samples_per_fit"]
+    fits = corpus_fits(root)
     numpy_runs, ours_runs = [], []
     numpy_path, ours_path = output / "samples_numpy.csv", output / "samples_ours.csv"
     for repeat in range(repeats):
@@ -934,16 +420,196 @@ def benchmark_samples(root: Path, output: Path, repeats: int) -> SamplesResult:
             f"  samples repeat {repeat + 1}/{repeats}: numpy {numpy_runs[-1]:.2f}s  "
             f"ours {ours_runs[-1]:.2f}s"
         )
-    problems = check_tables(numpy_path, ours_path, "AggregatorCSV samples")
-    if problems:
-        raise CellMismatch("samples: AggregatorCSV cells differ from the numpy baseline", problems)
+    raise_if(
+        check_tables(numpy_path, ours_path, "AggregatorCSV samples"),
+        "samples: AggregatorCSV cells differ from the numpy baseline",
+    )
     log(f"  samples: AggregatorCSV cells equal the numpy baseline ({fits} rows)")
     return SamplesResult(
         fits=fits,
-        samples_per_fit=samples_per_fit,
-        numpy_seconds=statistics.median(numpy_runs),
-        ours_seconds=statistics.median(ours_runs),
+        samples_per_fit=samples_per_fit(root),
+        numpy_seconds=median(numpy_runs),
+        ours_seconds=median(ours_runs),
+        load=load_average(),
     )
+
+
+@dataclass
+class DaskResult:
+    fits: int
+    samples_per_fit: int
+    serial_seconds: float
+    dask_seconds: float
+    load: Tuple[float, float]
+
+
+def _warm_dask_worker() -> str:
+    """
+    Run on each Dask worker before timing: the imports a table needs (so that no timing
+    includes them); returns where ``autofit_csv`` came from.
+    """
+    import workloads
+
+    workloads.import_tools()
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    import autofit_csv
+
+    return autofit_csv.__file__
+
+
+def benchmark_dask(root: Path, output: Path, repeats: int) -> DaskResult:
+    """
+    The samples function table built serially and on a Dask ``LocalCluster(n_workers=2,
+    threads_per_worker=1, processes=True)`` through ``executor=client.get_executor()``,
+    interleaved; the cluster is started, and its workers import everything, before timing.
+
+    Raises
+    ------
+    CellMismatch
+        The Dask table's cells differ from the serial table's.
+    """
+    import distributed
+
+    # Spawned workers import the samples function from workloads.py by name, and keep their
+    # INFO logging (which autofit's logging setup would send to stdout) to themselves.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(BENCHMARKS)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+    )
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+    fits = corpus_fits(root)
+    serial_path, dask_path = output / "samples_serial.csv", output / "samples_dask.csv"
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    with quiet(), distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    ) as cluster, distributed.Client(cluster) as client:
+        imported = client.run(_warm_dask_worker)
+        log(f"  dask: {len(imported)} workers, autofit_csv from {sorted(set(imported.values()))}")
+        executor = client.get_executor()
+        serial_runs, dask_runs = [], []
+        for repeat in range(repeats):
+            serial_runs.append(time_call(aggregator_csv_samples_table, root, serial_path))
+            dask_runs.append(
+                time_call(aggregator_csv_samples_table, root, dask_path, executor=executor)
+            )
+            log(
+                f"  dask repeat {repeat + 1}/{repeats}: serial {serial_runs[-1]:.2f}s  "
+                f"LocalCluster(2 workers) {dask_runs[-1]:.2f}s"
+            )
+        load = load_average()
+    raise_if(
+        check_tables(serial_path, dask_path, "AggregatorCSV on Dask"),
+        "dask: the LocalCluster table's cells differ from the serial table's",
+    )
+    log(f"  dask: cells equal the serial table's ({fits} rows)")
+    return DaskResult(
+        fits=fits,
+        samples_per_fit=samples_per_fit(root),
+        serial_seconds=median(serial_runs),
+        dask_seconds=median(dask_runs),
+        load=load,
+    )
+
+
+# ---------------------------------------------------------------------------------------- compare
+
+
+@dataclass
+class Comparison:
+    """
+    One workload timed on this checkout (new) and another (old), interleaved.
+    """
+
+    label: str
+    new_seconds: float
+    old_seconds: float
+    load: Tuple[float, float]
+
+
+@dataclass
+class CompareResult:
+    new: str
+    old: str
+    comparisons: List[Comparison]
+
+
+def compare_workloads(corpus: Path, sizes: List[int], samples_root: Optional[Path]) -> list:
+    """
+    ``(label, workload, corpus root, options)`` of what ``--compare-with`` times: (c) at every
+    size of ``sizes``, and at the largest with ``processes=2``, the ``latent_func`` table and
+    a table of medians; the samples function table if ``samples_root`` is given.
+    """
+    planned = []
+    for fits in sizes:
+        root = corpus / f"fits_{fits}"
+        planned.append((f"(c) medians+errors+latent N={fits}", "aggregator_csv_table", root, {}))
+    largest = corpus / f"fits_{max(sizes)}"
+    planned += [
+        (f"(c) processes=2 N={max(sizes)}", "aggregator_csv_table", largest, {"processes": 2}),
+        (f"table of medians N={max(sizes)}", "medians_table", largest, {}),
+        (f"latent_func table N={max(sizes)}", "latent_func_table", largest, {}),
+    ]
+    if samples_root is not None:
+        fits, per_fit = corpus_fits(samples_root), samples_per_fit(samples_root)
+        planned.append(
+            (f"samples_func {fits} fits x {per_fit}", "aggregator_csv_samples_table", samples_root, {})
+        )
+    return planned
+
+
+def benchmark_compare(
+    other: Path, planned: list, output: Path, repeats: int
+) -> CompareResult:
+    """
+    Time each planned workload in two worker processes, one importing ``autofit_csv`` from this
+    repository, one from ``other``, alternating which goes first; check that both give the same
+    cells.
+
+    Raises
+    ------
+    CellMismatch
+        The two checkouts' tables differ.
+    """
+    from compare_checkout import CheckoutWorker
+
+    folder = output / "compare"
+    folder.mkdir(exist_ok=True)
+    workers = {}
+    try:
+        for name, checkout in (("new", REPOSITORY), ("old", other)):
+            workers[name] = CheckoutWorker(checkout, name, folder / f"{name}_worker.log")
+            log(f"  compare: {name} = {checkout} (commit {workers[name].commit}), "
+                f"autofit_csv imported from {workers[name].package_file}")
+        comparisons = []
+        for number, (label, workload, root, options) in enumerate(planned):
+            runs = {"new": [], "old": []}
+            paths = {name: folder / f"{name}_{number}.csv" for name in runs}
+            for repeat in range(repeats):
+                order = ("new", "old") if (repeat + number) % 2 == 0 else ("old", "new")
+                for name in order:
+                    runs[name].append(workers[name].time(workload, root, paths[name], **options))
+                log(
+                    f"  compare {label} repeat {repeat + 1}/{repeats}: "
+                    f"new {runs['new'][-1]:.3f}s  old {runs['old'][-1]:.3f}s"
+                )
+            raise_if(
+                check_tables(paths["old"], paths["new"], label),
+                f"compare {label}: the two checkouts' cells differ",
+            )
+            comparisons.append(
+                Comparison(label, median(runs["new"]), median(runs["old"]), load_average())
+            )
+        return CompareResult(
+            new=f"{REPOSITORY} ({workers['new'].commit})",
+            old=f"{Path(other).resolve()} ({workers['old'].commit})",
+            comparisons=comparisons,
+        )
+    finally:
+        for worker in workers.values():
+            worker.close()
 
 
 # ---------------------------------------------------------------------------------------- profile
@@ -969,7 +635,7 @@ def profile_ours(root: Path, output: Path, top: int = 10) -> str:
         if wanted.search(filename):
             entries.append((cumulative, calls, filename, line, function))
     entries.sort(reverse=True)
-    lines = [f"profile of AggregatorCSV at N={len(dataset_names_in(root))}: {total:.3f}s in all"]
+    lines = [f"profile of AggregatorCSV at N={corpus_fits(root)}: {total:.3f}s in all"]
     lines.append(f"  {'cumulative':>10} {'calls':>8}  function")
     for cumulative, calls, filename, line, function in entries[:top]:
         lines.append(f"  {cumulative:>9.3f}s {calls:>8}  {short_path(filename)}:{line}({function})")
@@ -997,28 +663,67 @@ def format_seconds(seconds: Optional[float]) -> str:
     return f"{seconds:.3g}s" if seconds >= 0.01 else f"{seconds * 1000:.2g}ms"
 
 
-def summary_lines(sizes: List[SizeResult], samples: Optional[SamplesResult]) -> List[str]:
+def format_load(load: Optional[Tuple[float, float]]) -> str:
+    if load is None:
+        return ""
+    return f"  [load {load[0]:.2f} {load[1]:.2f}]"
+
+
+def ratio_line(
+    what: str, ratio: float, target: float, at_most: bool, load, strict=False, digits=2
+) -> str:
     """
-    The final report: one line per corpus size, then memory, processes and samples.
+    ``what ratio=R (target<=T) PASS [load ...]``; ``strict`` for a target that must be beaten;
+    ``digits`` of the ratio printed.
     """
-    lines = ["", "=" * 100, "SUMMARY", "=" * 100]
+    if at_most:
+        passed = ratio < target if strict else ratio <= target
+        sign = "<" if strict else "<="
+    else:
+        passed, sign = ratio >= target, ">="
+    return (
+        f"{what} ratio={ratio:.{digits}f} (target{sign}{target:g}) {verdict(passed)}"
+        f"{format_load(load)}"
+    )
+
+
+def summary_lines(
+    sizes: List[SizeResult],
+    memory_reference: int,
+    extras: Optional[ExtrasResult],
+    samples: Optional[SamplesResult],
+    dask: Optional[DaskResult],
+    compare: Optional[CompareResult],
+) -> List[str]:
+    """
+    The final report: one line per figure, each with its target, PASS or MISS, and the 1- and
+    5-minute load averages when it was measured.
+    """
+    lines = ["", "=" * 100, f"SUMMARY  ({os.cpu_count()} cores; [load 1-min 5-min] after each)"]
+    lines.append("=" * 100)
     for size in sizes:
-        ours_over_json = size.ours_seconds / size.json_seconds
-        line = (
-            f"N={size.fits:<6} json {format_seconds(size.json_seconds)}  "
-            f"AggregateCSV {format_seconds(size.autofit_seconds)}  "
-            f"AggregatorCSV {format_seconds(size.ours_seconds)}  "
-            f"ratio(ours/json)={ours_over_json:.2f} (target<={TARGET_OURS_OVER_JSON:g}) "
-            f"{verdict(ours_over_json <= TARGET_OURS_OVER_JSON)}"
+        slim = " (slim corpus)" if size.slim else ""
+        lines.append(
+            ratio_line(
+                f"N={size.fits:<6}{slim} json {format_seconds(size.json_seconds)}  "
+                f"AggregatorCSV {format_seconds(size.ours_seconds)}  ours/json",
+                size.ours_seconds / size.json_seconds,
+                TARGET_OURS_OVER_JSON,
+                True,
+                size.load,
+            )
         )
         if size.autofit_seconds is not None:
-            autofit_over_ours = size.autofit_seconds / size.ours_seconds
-            line += (
-                f"  ratio(autofit/ours)={autofit_over_ours:.1f} "
-                f"(target>={TARGET_AUTOFIT_OVER_OURS:g}) "
-                f"{verdict(autofit_over_ours >= TARGET_AUTOFIT_OVER_OURS)}"
+            lines.append(
+                ratio_line(
+                    f"N={size.fits:<6} AggregateCSV {format_seconds(size.autofit_seconds)}  "
+                    f"autofit/ours",
+                    size.autofit_seconds / size.ours_seconds,
+                    TARGET_AUTOFIT_OVER_OURS,
+                    False,
+                    size.load,
+                )
             )
-        lines.append(line)
 
     if sizes:
         checked = ", ".join(str(size.fits) for size in sizes)
@@ -1029,52 +734,134 @@ def summary_lines(sizes: List[SizeResult], samples: Optional[SamplesResult]) -> 
         lines.append(line)
 
     measured = [size for size in sizes if size.memory]
-    if measured:
-        parts = [
-            f"N={size.fits} peak {size.memory['peak_kb'] / 1024:.0f} MB "
-            f"(after imports {size.memory['after_imports_kb'] / 1024:.0f} MB, "
-            f"+{(size.memory['peak_kb'] - size.memory['after_imports_kb']) / 1024:.0f} MB)"
-            for size in measured
-        ]
-        line = "memory  " + "  ".join(parts)
-        if len(measured) >= 2:
-            small, large = measured[0], measured[-1]
-            ratio = large.memory["peak_kb"] / small.memory["peak_kb"]
-            line += (
-                f"  ratio peak({large.fits})/peak({small.fits})={ratio:.2f} "
-                f"(target<={TARGET_MEMORY_RATIO:g}) {verdict(ratio <= TARGET_MEMORY_RATIO)}"
-            )
-        lines.append(line)
+    for size in measured:
+        memory = size.memory
+        lines.append(
+            f"memory  N={size.fits} peak {memory['peak_kb'] / 1024:.0f} MB (after imports "
+            f"{memory['after_imports_kb'] / 1024:.0f} MB, "
+            f"+{(memory['peak_kb'] - memory['after_imports_kb']) / 1024:.0f} MB)"
+            + format_load(size.memory_load)
+        )
+    if len(measured) >= 2:
+        by_size = {size.fits: size for size in measured}
+        reference = by_size.get(memory_reference, measured[0])
+        for size in measured:
+            if size.fits > reference.fits:
+                lines.append(
+                    ratio_line(
+                        f"memory  peak({size.fits})/peak({reference.fits})",
+                        size.memory["peak_kb"] / reference.memory["peak_kb"],
+                        TARGET_MEMORY_RATIO,
+                        True,
+                        size.memory_load,
+                    )
+                )
 
     for size in sizes:
         if size.processes:
-            speedup = size.processes[1] / size.processes[2]
             lines.append(
-                f"processes N={size.fits:<6} processes=1 {format_seconds(size.processes[1])}  "
-                f"processes=2 {format_seconds(size.processes[2])}  speed-up={speedup:.2f} "
-                f"(target>={TARGET_PROCESSES_SPEEDUP:g}) "
-                f"{verdict(speedup >= TARGET_PROCESSES_SPEEDUP)}"
+                ratio_line(
+                    f"processes N={size.fits:<6} processes=1 {format_seconds(size.processes[1])}  "
+                    f"processes=2 {format_seconds(size.processes[2])}  speed-up",
+                    size.processes[1] / size.processes[2],
+                    TARGET_PROCESSES_SPEEDUP,
+                    False,
+                    size.processes_load,
+                )
+            )
+
+    if extras is not None:
+        n = f"N={extras.fits}"
+        lines.append(
+            ratio_line(
+                f"latent  {n} medians {format_seconds(extras.medians_seconds)}  latent_func "
+                f"{format_seconds(extras.latent_seconds)}  latent/medians",
+                extras.latent_seconds / extras.medians_seconds,
+                TARGET_LATENT_OVER_MEDIANS,
+                True,
+                extras.load,
+            )
+        )
+        printed = extras.latent_stdout
+        lines.append(
+            f"latent  {n} stdout of a fresh process building it: "
+            + ("nothing PASS" if not printed else f"{len(printed)} chars {printed[:60]!r} MISS")
+        )
+        lines.append(
+            ratio_line(
+                f"describe {n} describe() {format_seconds(extras.describe_seconds)}  "
+                f"describe/medians",
+                extras.describe_seconds / extras.medians_seconds,
+                TARGET_DESCRIBE_OVER_MEDIANS,
+                True,
+                extras.load,
+                strict=True,
+            )
+        )
+        csv_seconds = extras.saves[".csv"]
+        for suffix in SAVE_FORMATS[1:]:
+            lines.append(
+                ratio_line(
+                    f"save    {n} (c) whole save{suffix} {format_seconds(extras.saves[suffix])}"
+                    f"  .csv {format_seconds(csv_seconds)}  {suffix[1:]}/csv",
+                    extras.saves[suffix] / csv_seconds,
+                    TARGET_FORMAT_OVER_CSV,
+                    True,
+                    extras.saves_load,
+                )
             )
 
     if samples is not None:
         numpy_per_fit = samples.numpy_seconds / samples.fits
         ours_per_fit = samples.ours_seconds / samples.fits
-        ratio = ours_per_fit / numpy_per_fit
         lines.append(
-            f"samples {samples.fits} fits x {samples.samples_per_fit} samples  "
-            f"numpy {numpy_per_fit * 1000:.1f} ms/fit  "
-            f"AggregatorCSV {ours_per_fit * 1000:.1f} ms/fit  "
-            f"ratio(ours/numpy)={ratio:.2f} (target<={TARGET_SAMPLES_RATIO:g}) "
-            f"{verdict(ratio <= TARGET_SAMPLES_RATIO)}"
+            ratio_line(
+                f"samples {samples.fits} fits x {samples.samples_per_fit} samples  "
+                f"numpy {numpy_per_fit * 1000:.1f} ms/fit  "
+                f"AggregatorCSV {ours_per_fit * 1000:.1f} ms/fit  ours/numpy",
+                ours_per_fit / numpy_per_fit,
+                TARGET_SAMPLES_RATIO,
+                True,
+                samples.load,
+            )
         )
+
+    if dask is not None:
+        lines.append(
+            ratio_line(
+                f"dask    {dask.fits} fits x {dask.samples_per_fit} samples  serial "
+                f"{format_seconds(dask.serial_seconds)}  LocalCluster(2x1, processes) "
+                f"{format_seconds(dask.dask_seconds)}  speed-up",
+                dask.serial_seconds / dask.dask_seconds,
+                TARGET_DASK_SPEEDUP,
+                False,
+                dask.load,
+            )
+        )
+
+    if compare is not None:
+        lines.append(f"compare new = {compare.new}")
+        lines.append(f"        old = {compare.old}")
+        for item in compare.comparisons:
+            lines.append(
+                ratio_line(
+                    f"compare {item.label}: new {item.new_seconds:.4f}s  old "
+                    f"{item.old_seconds:.4f}s  new/old",
+                    item.new_seconds / item.old_seconds,
+                    TARGET_NEW_OVER_OLD,
+                    True,
+                    item.load,
+                    digits=3,
+                )
+            )
     return lines
 
 
-def log(message: str):
-    """
-    Progress, to stderr (the report goes to stdout).
-    """
-    print(message, file=sys.stderr, flush=True)
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "load average: %.2f, %.2f, %.2f" % os.getloadavg()
 
 
 # ---------------------------------------------------------------------------------------- main
@@ -1092,7 +879,11 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="folder for the corpora and tables (default: benchmarks/corpus, git-ignored)",
     )
     parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[1000, 10000], help="corpus sizes N"
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10000, 100000],
+        help="corpus sizes N (default 1000 10000 100000)",
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="timed runs of each tool (the median is kept)"
@@ -1106,25 +897,96 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "in test_autofit_csv/fixtures/output/vis/lens_001/source_lp[1])",
     )
     parser.add_argument(
+        "--slim-above",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="corpora larger than N leave out the files no table reads (see corpora.SLIM_DROPPED; "
+        "default 10000)",
+    )
+    parser.add_argument(
         "--skip-autofit-above",
         type=int,
-        default=None,
+        default=10000,
         metavar="N",
-        help="do not time autofit's AggregateCSV for corpora larger than N (it is slow)",
+        help="do not time autofit's AggregateCSV for corpora larger than N (default 10000; it is "
+        "slow)",
+    )
+    parser.add_argument(
+        "--skip-processes-above",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="time processes=1 vs 2 only for corpora of at most N fits (default 10000)",
     )
     parser.add_argument(
         "--no-memory", action="store_true", help="skip the peak memory subprocesses"
     )
     parser.add_argument(
+        "--memory-reference",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="peak memory of larger N is compared with this N's (default 10000; the smallest "
+        "measured N if it is not measured)",
+    )
+    parser.add_argument(
         "--no-processes", action="store_true", help="skip processes=1 vs processes=2"
+    )
+    parser.add_argument(
+        "--extras-size",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="N of the latent_func, describe() and Parquet/FITS figures (default 10000)",
+    )
+    parser.add_argument(
+        "--no-extras", action="store_true", help="skip latent_func, describe() and the formats"
     )
     samples = parser.add_mutually_exclusive_group()
     samples.add_argument(
-        "--samples-mode", action="store_true", help="run only the samples benchmark"
+        "--samples-mode",
+        action="store_true",
+        help="run only the samples benchmarks (numpy and Dask)",
     )
     samples.add_argument("--no-samples", action="store_true", help="skip the samples benchmark")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster")
     parser.add_argument("--samples-fits", type=int, default=200, help="fits of the samples corpus")
     parser.add_argument("--samples-per-fit", type=int, default=20000, help="samples per fit")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="another checkout of the package (e.g. a worktree of an older commit): time it "
+        "against this one on the same corpora, interleaved, each in its own process",
+    )
+    parser.add_argument(
+        "--compare-sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10000],
+        metavar="N",
+        help="sizes of the --compare-with tables (default 1000 10000)",
+    )
+    parser.add_argument(
+        "--compare-repeats",
+        type=int,
+        default=5,
+        metavar="R",
+        help="timed runs of each --compare-with workload in each checkout (default 5: a 5%% "
+        "target needs more than --repeats on a shared machine)",
+    )
+    parser.add_argument(
+        "--compare-only",
+        action="store_true",
+        help="with --compare-with: time nothing but the comparison",
+    )
+    parser.add_argument(
+        "--compare-samples",
+        action="store_true",
+        help="--compare-with also times the samples function table",
+    )
     parser.add_argument(
         "--profile",
         type=int,
@@ -1134,9 +996,12 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         metavar="N",
         help="print a cProfile of AggregatorCSV at N fits (default 1000)",
     )
-    # Internal: the fresh process in which measure_memory runs (c).
+    # Internal: the fresh processes of measure_memory and of the stdout check.
     parser.add_argument(
         "--memory-child", nargs=2, metavar=("CORPUS", "CSV"), help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--stdout-child", nargs=2, metavar=("CORPUS", "CSV"), help=argparse.SUPPRESS
     )
     return parser.parse_args(argv)
 
@@ -1146,49 +1011,85 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if arguments.memory_child:
         memory_child(*arguments.memory_child)
         return 0
+    if arguments.stdout_child:
+        stdout_child(*arguments.stdout_child)
+        return 0
 
     corpus = arguments.corpus.resolve()
     output = corpus / "tables"
     output.mkdir(parents=True, exist_ok=True)
     sizes = sorted(set(arguments.sizes))
+    started = uptime()
+    log(f"start: {started}")
     import_tools()
 
+    def corpus_of(fits: int) -> Path:
+        return ensure_corpus(
+            corpus / f"fits_{fits}",
+            fits,
+            rebuild=arguments.rebuild,
+            fixture=arguments.fixture,
+            slim=fits > arguments.slim_above,
+        )
+
+    def samples_corpus() -> Path:
+        return ensure_corpus(
+            corpus / f"samples_{arguments.samples_fits}x{arguments.samples_per_fit}",
+            arguments.samples_fits,
+            rebuild=arguments.rebuild,
+            samples_per_fit=arguments.samples_per_fit,
+            fixture=arguments.fixture,
+        )
+
     results: List[SizeResult] = []
-    samples_result = None
+    extras = samples_result = dask_result = compare_result = None
     profile_report = None
+    if arguments.compare_only and arguments.compare_with is None:
+        print("--compare-only needs --compare-with", file=sys.stderr)
+        return 2
+    if arguments.compare_only:
+        arguments.samples_mode = arguments.no_samples = True
     try:
         if not arguments.samples_mode:
             for fits in sizes:
-                root = ensure_corpus(
-                    corpus / f"fits_{fits}",
-                    fits,
-                    rebuild=arguments.rebuild,
-                    fixture=arguments.fixture,
-                )
+                root = corpus_of(fits)
                 limit = arguments.skip_autofit_above
                 with_autofit = limit is None or fits <= limit
                 log(f"timing N={fits} ({arguments.repeats} repeats) ...")
-                result = benchmark_size(root, output, arguments.repeats, with_autofit)
+                result = benchmark_size(
+                    root, output, arguments.repeats, with_autofit, fits > arguments.slim_above
+                )
                 if not arguments.no_memory:
                     result.memory = measure_memory(root, output / f"ours_memory_{fits}.csv")
+                    result.memory_load = load_average()
                     log(f"  N={fits}: peak RSS {result.memory['peak_kb'] / 1024:.0f} MB")
-                if not arguments.no_processes:
+                if not arguments.no_processes and fits <= arguments.skip_processes_above:
                     result.processes = benchmark_processes(root, output, arguments.repeats)
+                    result.processes_load = load_average()
                 results.append(result)
+            if not arguments.no_extras:
+                fits = arguments.extras_size
+                log(f"timing latent_func, describe() and the formats at N={fits} ...")
+                extras = benchmark_extras(corpus_of(fits), output, arguments.repeats)
             if arguments.profile is not None:
-                size = arguments.profile
-                root = ensure_corpus(corpus / f"fits_{size}", size, fixture=arguments.fixture)
-                profile_report = profile_ours(root, output)
+                profile_report = profile_ours(corpus_of(arguments.profile), output)
         if not arguments.no_samples:
-            root = ensure_corpus(
-                corpus / f"samples_{arguments.samples_fits}x{arguments.samples_per_fit}",
-                arguments.samples_fits,
-                rebuild=arguments.rebuild,
-                samples_per_fit=arguments.samples_per_fit,
-                fixture=arguments.fixture,
-            )
+            root = samples_corpus()
             log(f"timing the samples benchmark ({arguments.repeats} repeats) ...")
             samples_result = benchmark_samples(root, output, arguments.repeats)
+            if not arguments.no_dask:
+                log(f"timing the samples table on Dask ({arguments.repeats} repeats) ...")
+                dask_result = benchmark_dask(root, output, arguments.repeats)
+        if arguments.compare_with is not None:
+            compare_sizes = sorted(set(arguments.compare_sizes))
+            for fits in compare_sizes:
+                corpus_of(fits)
+            planned = compare_workloads(
+                corpus, compare_sizes, samples_corpus() if arguments.compare_samples else None
+            )
+            repeats = arguments.compare_repeats
+            log(f"comparing with {arguments.compare_with} ({repeats} repeats) ...")
+            compare_result = benchmark_compare(arguments.compare_with, planned, output, repeats)
     except CellMismatch as mismatch:
         print(f"FAILED: {mismatch}", file=sys.stderr)
         for problem in mismatch.problems[:20]:
@@ -1199,8 +1100,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if profile_report:
         print(profile_report)
-    for line in summary_lines(results, samples_result):
+    lines = summary_lines(
+        results, arguments.memory_reference, extras, samples_result, dask_result, compare_result
+    )
+    for line in lines:
         print(line)
+    ended = uptime()
+    print(f"uptime at start: {started}")
+    print(f"uptime at end:   {ended}")
+    figures = {
+        "argv": sys.argv[1:],
+        "uptime": [started, ended],
+        "sizes": [dataclasses.asdict(result) for result in results],
+        "extras": dataclasses.asdict(extras) if extras else None,
+        "samples": dataclasses.asdict(samples_result) if samples_result else None,
+        "dask": dataclasses.asdict(dask_result) if dask_result else None,
+        "compare": dataclasses.asdict(compare_result) if compare_result else None,
+    }
+    (output / "figures.json").write_text(json.dumps(figures, indent=2))
+    log(f"every figure, unrounded: {output / 'figures.json'}")
     return 0
 
 

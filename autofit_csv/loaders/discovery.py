@@ -25,7 +25,6 @@ after discovery is autofit's. Where it differs from autofit's walk:
 import bisect
 import contextlib
 import errno
-import gc
 import heapq
 import io
 import multiprocessing
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import List, NamedTuple, Optional, Tuple
 
 from autofit.aggregator.aggregator import Aggregator
+from autofit_csv.speed import collector_paused
 from autofit.aggregator.search_output import SearchOutput, TemporaryExtraction
 
 #: Sub-folders of a fit folder that hold its outputs, never another fit.
@@ -456,21 +456,6 @@ def _in_user_tree(path: str, root: str, temporary: Optional[TemporaryExtraction]
     return path
 
 
-@contextlib.contextmanager
-def _collector_paused():
-    """
-    Pause the garbage collector while many long-lived objects are made: each of its passes
-    would re-scan all those made so far, for nothing (they hold no cycles to free).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _check_root(root: str):
     """
     Raises
@@ -540,7 +525,7 @@ def find_fits(root, completed_only: bool = False, processes: int = 1) -> "FoundF
                 skipped.append((_in_user_tree(directory, root, temporary), lost))
     # Sorted as strings before objects are made: ``str(Path)`` is slow enough to matter.
     chosen.sort(key=lambda pair: pair[0])
-    with _collector_paused():
+    with collector_paused():
         outputs: List[SearchOutput] = [
             SearchOutput(Path(directory), temporary_directory=owner)
             for directory, owner in chosen
