@@ -238,7 +238,7 @@ class FitFiles(ABC):
     def _shared_model(self):
         def build():
             try:
-                return MODELS.model_for(self.json_bytes("model"), self.json("model"))
+                return MODELS.model_for(self.json_bytes("model"), lambda: self.json("model"))
             except FitFileError:
                 raise
             except Exception as error:

@@ -1,6 +1,7 @@
 """
 A fit kept as an output folder (``<location>/<identifier>/files/...``), zipped or not.
 """
+import json
 import os
 import re
 from pathlib import Path
@@ -172,6 +173,14 @@ class DirectoryFitFiles(FitFiles):
         return f"{self.handle.folder}{os.sep}files{os.sep}{name}.json"
 
     def _read_json(self, name: str) -> dict:
+        if f"bytes:{name}" in self._cache:
+            # Read already (model.json, to tell models apart): parse those bytes.
+            try:
+                return json.loads(self.json_bytes(name))
+            except (ValueError, UnicodeDecodeError) as error:
+                raise UnreadableFileError(
+                    self.label, f"files/{name}.json", "is not valid JSON", str(error)
+                )
         return read_json_file(self._path(name), self.label, f"files/{name}.json")
 
     def json_bytes(self, name: str) -> bytes:

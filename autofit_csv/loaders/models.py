@@ -111,7 +111,7 @@ class ModelCache:
         self._by_shape: "OrderedDict[str, SharedModel]" = OrderedDict()
         self._size = size
 
-    def model_for(self, content: bytes, raw: dict) -> SharedModel:
+    def model_for(self, content: bytes, parse) -> SharedModel:
         """
         The shared model of a ``model.json``.
 
@@ -119,8 +119,8 @@ class ModelCache:
         ----------
         content
             The file's bytes (the quick key).
-        raw
-            The file parsed.
+        parse
+            Gives the file parsed; called only when the bytes were not seen before.
 
         Raises
         ------
@@ -129,6 +129,7 @@ class ModelCache:
         """
         shared = self._by_bytes.get(content)
         if shared is None:
+            raw = parse()
             key = shape_key(raw)
             shared = self._by_shape.get(key)
             if shared is None:
