@@ -13,16 +13,20 @@ from test_autofit_csv.conftest import EINSTEIN_MASS, ER, build
 @pytest.fixture
 def reads(monkeypatch):
     counted = Counter()
-    real = directory_loader.read_json_file
 
-    def counting(path, label, relative):
-        counted[(label, relative)] += 1
-        return real(path, label, relative)
+    def counting_with(real):
+        def counting(path, label, relative):
+            counted[(label, relative)] += 1
+            return real(path, label, relative)
+
+        return counting
 
     def no_samples(path):
         raise AssertionError(f"samples.csv was parsed: {path}")
 
-    monkeypatch.setattr(directory_loader, "read_json_file", counting)
+    # Every read of a fit folder's file goes through one of these two.
+    for name in ("read_json_file", "read_file_bytes"):
+        monkeypatch.setattr(directory_loader, name, counting_with(getattr(directory_loader, name)))
     monkeypatch.setattr(directory_loader, "read_sample_list", no_samples)
     return counted
 

@@ -7,7 +7,7 @@ fit of an aggregator, ``files_for`` gives a handle its reader.
 import os
 from typing import Iterable, List
 
-from autofit_csv.loaders.base import FitFiles, FitHandle
+from autofit_csv.loaders.base import FitFiles, FitHandle, is_folder_fit
 from autofit_csv.loaders.database import DatabaseFitFiles, database_handle
 from autofit_csv.loaders.directory import (
     DirectoryFitFiles,
@@ -25,13 +25,6 @@ __all__ = [
     "files_for",
     "handles_from",
 ]
-
-
-def is_folder_fit(autofit_fit) -> bool:
-    """
-    Whether autofit's object for a fit reads a folder (a ``SearchOutput``) rather than a database.
-    """
-    return hasattr(autofit_fit, "directory")
 
 
 def files_for(handle: FitHandle) -> FitFiles:
@@ -77,13 +70,13 @@ def _placed(handles: List[FitHandle]) -> List[FitHandle]:
     unplaced = [h for h in handles if not h.location]
     if not unplaced:
         return handles
-    folders = [str(h.autofit_fit.directory) for h in unplaced if is_folder_fit(h.autofit_fit)]
+    folders = [h.folder for h in unplaced if is_folder_fit(h.autofit_fit)]
     common = os.path.dirname(os.path.commonpath(folders)) if folders else ""
     placed = []
     for handle in handles:
         if not handle.location:
             if is_folder_fit(handle.autofit_fit):
-                folder = os.path.relpath(str(handle.autofit_fit.directory), common or os.sep)
+                folder = os.path.relpath(handle.folder, common or os.sep)
                 location = folder.replace(os.sep, "/")
             else:
                 location = str(handle.autofit_fit.id)

@@ -20,6 +20,13 @@ SAMPLES_SUMMARY = "samples_summary"
 LATENT_SUMMARY = "latent/latent_summary"
 
 
+def is_folder_fit(autofit_fit) -> bool:
+    """
+    Whether autofit's object for a fit reads a folder (a ``SearchOutput``) rather than a database.
+    """
+    return hasattr(autofit_fit, "directory")
+
+
 @dataclass(frozen=True, slots=True)
 class FitHandle:
     """
@@ -383,7 +390,18 @@ def read_json_file(path, label: str, relative: str) -> dict:
     UnreadableFileError
         A folder, a file this user may not read, or not valid JSON.
     """
-    data = read_file_bytes(path, label, relative)
+    return parse_json(read_file_bytes(path, label, relative), label, relative)
+
+
+def parse_json(data: bytes, label: str, relative: str):
+    """
+    A JSON document from a file's bytes.
+
+    Raises
+    ------
+    UnreadableFileError
+        Not valid JSON; the message names the fit and the file.
+    """
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:

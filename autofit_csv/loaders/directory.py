@@ -1,7 +1,6 @@
 """
 A fit kept as an output folder (``<location>/<identifier>/files/...``), zipped or not.
 """
-import json
 import os
 import re
 from pathlib import Path
@@ -15,6 +14,7 @@ from autofit_csv.loaders.base import (
     join_location,
     location_from_search_json,
     missing_file_error,
+    parse_json,
     read_file_bytes,
     read_json_file,
 )
@@ -173,15 +173,8 @@ class DirectoryFitFiles(FitFiles):
         return f"{self.handle.folder}{os.sep}files{os.sep}{name}.json"
 
     def _read_json(self, name: str) -> dict:
-        if f"bytes:{name}" in self._cache:
-            # Read already (model.json, to tell models apart): parse those bytes.
-            try:
-                return json.loads(self.json_bytes(name))
-            except (ValueError, UnicodeDecodeError) as error:
-                raise UnreadableFileError(
-                    self.label, f"files/{name}.json", "is not valid JSON", str(error)
-                )
-        return read_json_file(self._path(name), self.label, f"files/{name}.json")
+        # Through the bytes, which are read once: model.json's also tell models apart.
+        return parse_json(self.json_bytes(name), self.label, f"files/{name}.json")
 
     def json_bytes(self, name: str) -> bytes:
         return self._cached(

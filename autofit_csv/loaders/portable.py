@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
 
-from autofit_csv.loaders.base import FitHandle
+from autofit_csv.loaders.base import FitHandle, is_folder_fit
 
 #: Per worker process: zips extracted, path -> (version, fit folder, temporary folder). Per
 #: thread of a worker: database sessions opened (a SQLAlchemy session must not be used by two
@@ -59,7 +59,7 @@ class PortableFit:
             A database fit of a table that does not know its database URL.
         """
         fit = handle.autofit_fit
-        if hasattr(fit, "directory"):
+        if is_folder_fit(fit):
             if getattr(fit, "_temporary_directory", None) is not None:
                 # A zipped fit: its label is the zip's place in the user's tree.
                 kind, where = "zip", handle.label
