@@ -36,6 +36,25 @@ from autofit_csv.speed import objects_frozen
 #: The reason the report gives for a cell whose value is empty text.
 EMPTY_TEXT = "the value is empty text"
 
+def _files_of(handle):
+    """
+    The ``FitFiles`` of a handle, opening a ``PortableFit`` first; a fit that cannot be opened
+    (gone since the table was made: a zip removed, a row deleted) gives the error instead, so
+    that, as in a serial build, only its cells are lost, and it is tried once per row.
+    """
+    if type(handle) is not PortableFit:
+        return files_for(handle)
+    try:
+        return files_for(handle.open())
+    except Exception as error:
+        return UnreadableFileError(
+            handle.label,
+            "",
+            "could not be opened by the worker",
+            f"{type(error).__name__}: {error}",
+        )
+
+
 def key_text(key: str) -> str:
     """
     A row key as a cell. A folder name that is not valid UTF-8 comes from the file system with
@@ -131,25 +150,12 @@ class ChunkBuilder:
                     continue
                 files = opened.get(handle.index)
                 if files is None:
-                    if type(handle) is PortableFit:
-                        try:
-                            handle = handle.open()
-                        except Exception as error:
-                            # Gone since the table was made (a zip removed, a row deleted): as
-                            # in a serial build, only this fit's cells are lost.
-                            error = UnreadableFileError(
-                                handle.label,
-                                "",
-                                "could not be opened by the worker",
-                                f"{type(error).__name__}: {error}",
-                            )
-                            cells.extend(
-                                self._failed(
-                                    position, column, None, row, error, log, handle.label
-                                )
-                            )
-                            continue
-                    files = opened[handle.index] = files_for(handle)
+                    files = opened[handle.index] = _files_of(handle)
+                if type(files) is UnreadableFileError:
+                    cells.extend(
+                        self._failed(position, column, None, row, files, log, handle.label)
+                    )
+                    continue
             try:
                 out = column.cells(files, row)
             except Exception as error:
