@@ -2,8 +2,9 @@
 Knowing what is there: the folders, model paths, latent paths and info keys of a table's fits,
 so that nobody has to open ``model.json`` to guess a path.
 """
+import json
 from collections import Counter
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from autofit_csv.columns.json_column import dotted_keys
 from autofit_csv.errors import FitFileError
@@ -28,6 +29,8 @@ class Inventory:
         """
         self._index = index
         self._cache: Dict[Tuple[str, tuple], Tuple[List[str], int]] = {}
+        #: ``model.json`` content -> its paths: each distinct model parsed once.
+        self._model_paths: Dict[bytes, List[str]] = {}
 
     def folders(self) -> Dict[str, int]:
         """
@@ -42,40 +45,42 @@ class Inventory:
         Every model parameter path of the folder's fits (linked-prior aliases included), sorted.
         Each distinct ``model.json`` is parsed once, however many fits share it.
         """
-        return self._union("model", folder, self._model_paths_reader())[0]
+        return self._union("model", folder)[0]
 
     def latent_paths(self, folder: Optional[str] = None) -> List[str]:
         """
         Every latent variable path in the folder's ``latent/latent_summary.json`` files, sorted.
         """
-        return self._union("latent", folder, lambda files: files.summary(LATENT_SUMMARY).paths())[0]
+        return self._union("latent", folder)[0]
 
     def info_keys(self, folder: Optional[str] = None) -> List[str]:
         """
         Every key of the folder's ``info.json`` files, nested dicts reached with dots, sorted.
         """
-        return self._union("info", folder, lambda files: dotted_keys(files.json("info")))[0]
+        return self._union("info", folder)[0]
 
-    def _model_paths_reader(self) -> Callable:
-        parsed: Dict[bytes, List[str]] = {}
+    def _read_model(self, files) -> Iterable[str]:
+        content = files.json_bytes("model")
+        if content not in self._model_paths:
+            self._model_paths[content] = ModelPaths(json.loads(content)).paths
+        return self._model_paths[content]
 
-        def read(files) -> Iterable[str]:
-            content = files.json_bytes("model")
-            if content not in parsed:
-                import json
+    @staticmethod
+    def _read_latent(files) -> Iterable[str]:
+        return files.summary(LATENT_SUMMARY).paths()
 
-                parsed[content] = ModelPaths(json.loads(content)).paths
-            return parsed[content]
+    @staticmethod
+    def _read_info(files) -> Iterable[str]:
+        return dotted_keys(files.json("info"))
 
-        return read
-
-    def _union(self, what: str, folder: Optional[str], read: Callable) -> Tuple[List[str], int]:
+    def _union(self, what: str, folder: Optional[str]) -> Tuple[List[str], int]:
         """
-        The sorted union of ``read(files)`` over the folder's fits, and how many fits could not
-        be read.
+        The sorted union of what the ``what`` reader (``model``, ``latent``, ``info``) finds in
+        the folder's fits, and how many fits could not be read.
         """
         parts = folder_parts(folder)
         key = (what, parts)
+        read = getattr(self, f"_read_{what}")
         if key not in self._cache:
             found, unreadable = set(), 0
             for handle in self._index.handles_in(parts):
@@ -97,12 +102,12 @@ class Inventory:
         for name, count in folders.items():
             lines.append("")
             lines.append(f"folder={name!r}: {count} fit(s)")
-            for title, what, reader in (
-                ("model paths", "model", self._model_paths_reader()),
-                ("latent paths", "latent", lambda f: f.summary(LATENT_SUMMARY).paths()),
-                ("info keys", "info", lambda f: dotted_keys(f.json("info"))),
+            for title, what in (
+                ("model paths", "model"),
+                ("latent paths", "latent"),
+                ("info keys", "info"),
             ):
-                paths, unreadable = self._union(what, name, reader)
+                paths, unreadable = self._union(what, name)
                 note = f"; {unreadable} fit(s) without a readable file" if unreadable else ""
                 lines.append(f"  {title} ({len(paths)}{note}):")
                 lines.extend(f"    {path}" for path in paths[:SHOWN_IN_DESCRIBE])
