@@ -21,7 +21,8 @@ class BuildLog:
         self.examples: Dict[Tuple[int, str], str] = {}
         #: (column index, reason) -> fit labels: things said of a fit that blanked nothing.
         self.notes: Dict[Tuple[int, str], List[str]] = defaultdict(list)
-        #: Indices (in the aggregator) of fits that filled at least one cell.
+        #: Indices (in the aggregator) of fits that filled at least one cell in this chunk
+        #: (``RowBuilder.run`` counts them over the whole table and does not merge them).
         self.used = set()
         #: column index -> [calls that returned, calls that raised, first failure message].
         self.functions: Dict[int, list] = {}
@@ -75,7 +76,6 @@ class BuildLog:
             self.examples.setdefault(key, message)
         for key, who in other.notes.items():
             self.notes[key].extend(who)
-        self.used |= other.used
         self.row_reasons |= other.row_reasons
         for column, (ok, failed, first) in other.functions.items():
             counts = self.functions.setdefault(column, [0, 0, ""])

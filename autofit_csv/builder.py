@@ -30,7 +30,7 @@ from autofit_csv.errors import (
 from autofit_csv.loaders import PortableFit, files_for
 from autofit_csv.output import cell_text
 from autofit_csv.quality import QualityPart, QualityPlan
-from autofit_csv.rows import RowIndex, RowKey
+from autofit_csv.rows import RowIndex
 from autofit_csv.speed import objects_frozen
 
 #: The reason the report gives for a cell whose value is empty text.
@@ -112,7 +112,7 @@ class ChunkBuilder:
         self.quality = quality
         self.widths = [len(column.headers()) for column in columns]
 
-    def build(self, keys: List[RowKey], as_text: bool = False) -> Chunk:
+    def build(self, keys: List[str], as_text: bool = False) -> Chunk:
         """
         The rows of ``keys``, in order, with their log and quality findings. ``as_text`` gives
         each cell as its CSV text.
@@ -127,7 +127,7 @@ class ChunkBuilder:
             rows = [[cell if type(cell) is str else cell_text(cell) for cell in row] for row in rows]
         return Chunk(rows, log, quality, [])
 
-    def _row(self, key: RowKey, log: BuildLog) -> list:
+    def _row(self, key: str, log: BuildLog) -> list:
         row = RowContext(key)
         opened = {}
         cells = [key_text(key)]
@@ -226,7 +226,7 @@ class RowBuilder:
         self,
         columns: List[Column],
         index: RowIndex,
-        extra_rows: List[RowKey],
+        extra_rows: List[str],
         strict: bool,
     ):
         """
@@ -248,23 +248,28 @@ class RowBuilder:
         per_column: List[Optional[Dict]] = [
             index.fits_for(column.folder) if column.uses_fit else None for column in columns
         ]
-        keys = set(extra_rows)
-        for fits in per_column:
-            if fits is not None:
-                keys.update(fits)
         if not columns:
             # A table with no columns yet has one row per fit, as autofit's AggregateCSV.
-            keys.update(index.fits_for(()))
-        self.keys: List[RowKey] = sorted(keys)
+            per_folder = [index.fits_for(())]
+        else:
+            per_folder = list({id(fits): fits for fits in per_column if fits is not None}.values())
+        if len(per_folder) == 1 and not extra_rows:
+            # Shared, not copied: a survey's list of keys is no small thing.
+            self.keys: List[str] = per_folder[0].sorted_keys
+        else:
+            keys = set(extra_rows)
+            for fits in per_folder:
+                keys.update(fits)
+            self.keys = sorted(keys)
         self.chunk_builder = ChunkBuilder(columns, per_column, strict, QualityPlan(columns))
-        #: handle index -> its PortableFit, made once for executors and forked database reads.
-        self._portable_fits: Dict[int, PortableFit] = {}
+        #: One past the highest ``FitHandle.index``.
+        self.fit_total = index.fits.total
 
     @property
     def quality(self) -> QualityPlan:
         return self.chunk_builder.quality
 
-    def build(self, keys: List[RowKey], as_text: bool = False) -> Chunk:
+    def build(self, keys: List[str], as_text: bool = False) -> Chunk:
         """
         The rows of ``keys`` built in this process.
         """
@@ -306,8 +311,14 @@ class RowBuilder:
             progress = sys.stderr.isatty()
         bar = _progress_bar(len(self.keys)) if progress else None
         log = quality = None
+        # A flag per fit rather than a set of indices: a survey's set would weigh more than
+        # the table's own record of its fits.
+        used = bytearray(self.fit_total)
         try:
             for chunk in self.chunks(processes, as_text, executor, database_url):
+                for index in chunk.log.used:
+                    used[index] = 1
+                chunk.log.used = set()
                 if log is None:
                     log, quality = chunk.log, chunk.quality
                 else:
@@ -321,7 +332,7 @@ class RowBuilder:
             if bar is not None:
                 bar.close()
         columns = self.chunk_builder.columns
-        report.fill(log, quality, skipped)
+        report.fill(log, quality, skipped, fits_used=used.count(1))
         report.announce(log, lambda position: columns[position].describe())
         for position, (ok, failed, first) in sorted(log.functions.items()):
             if failed and not ok:
@@ -365,7 +376,7 @@ class RowBuilder:
                 for piece in pieces:
                     yield self.build(piece, as_text)
 
-    def _forked(self, pieces: List[List[RowKey]], processes: int, as_text: bool, database_url):
+    def _forked(self, pieces: List[List[str]], processes: int, as_text: bool, database_url):
         """
         Chunks built in order: this process builds every ``processes``-th chunk (it would
         otherwise sit idle waiting), ``processes - 1`` forked workers build the rest; they
@@ -400,6 +411,7 @@ class RowBuilder:
         """
         builder = self.chunk_builder
         per_column = []
+        made: Dict[int, PortableFit] = {}  # handle index -> its PortableFit, made once
         for fits in builder.per_column:
             if fits is None:
                 per_column.append(None)
@@ -408,9 +420,9 @@ class RowBuilder:
             for key in fits if keys is None else keys:
                 handle = fits.get(key)
                 if handle is not None:
-                    if handle.index not in self._portable_fits:
-                        self._portable_fits[handle.index] = PortableFit.of(handle, database_url)
-                    chosen[key] = self._portable_fits[handle.index]
+                    if handle.index not in made:
+                        made[handle.index] = PortableFit.of(handle, database_url)
+                    chosen[key] = made[handle.index]
             per_column.append(chosen)
         return ChunkBuilder(builder.columns, per_column, builder.strict, builder.quality)
 
@@ -521,7 +533,7 @@ def _can_fork() -> bool:
     return False
 
 
-def _build_inherited_chunk(keys: List[RowKey]) -> Chunk:
+def _build_inherited_chunk(keys: List[str]) -> Chunk:
     """
     A forked worker's share: the rows of ``keys``, built by the builder it inherited.
     """
@@ -535,7 +547,7 @@ def _build_inherited_chunk(keys: List[RowKey]) -> Chunk:
 _CATCHING = threading.Lock()
 
 
-def _run_job(builder: ChunkBuilder, keys: List[RowKey], as_text: bool, caller_pid=None):
+def _run_job(builder: ChunkBuilder, keys: List[str], as_text: bool, caller_pid=None):
     """
     One chunk, in a worker: its rows, with every warning they raised (re-issued by the caller in
     order, with their own category). An error that ``strict`` raises is returned, not raised,

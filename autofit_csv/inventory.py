@@ -37,7 +37,7 @@ class Inventory:
         Search name (the last part of a fit's location, what ``folder=`` names) -> fit count,
         sorted by name.
         """
-        counts = Counter(h.location.split("/")[-1] for h in self._index.handles)
+        counts = Counter(location.split("/")[-1] for location in self._index.fits.locations())
         return dict(sorted(counts.items()))
 
     def model_paths(self, folder: Optional[str] = None) -> List[str]:
@@ -96,7 +96,7 @@ class Inventory:
         All of the above, per folder, for people.
         """
         folders = self.folders()
-        lines = [f"{len(self._index.handles)} fit(s) in {len(folders)} folder(s)"]
+        lines = [f"{len(self._index.fits)} fit(s) in {len(folders)} folder(s)"]
         if not folders:
             return lines[0]
         for name, count in folders.items():

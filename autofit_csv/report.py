@@ -58,13 +58,13 @@ class BuildReport:
     #: ``rows()`` loop left early): then the counts cover only the rows built so far.
     complete: bool = False
 
-    def fill(self, log, quality, skipped: List[Tuple[str, str]]):
+    def fill(self, log, quality, skipped: List[Tuple[str, str]], fits_used: int):
         """
-        Complete the report from a finished build: its merged ``BuildLog``, ``QualityPart`` and
-        the entries discovery and the row index did not keep.
+        Complete the report from a finished build: its merged ``BuildLog``, ``QualityPart``,
+        the entries discovery and the row index did not keep, and how many fits filled a cell.
         """
         self.complete = True
-        self.fits_used = len(log.used)
+        self.fits_used = fits_used
         self.skipped = list(skipped)
         self.blank = log.blank_by_header()
         self.problems = quality.problems()

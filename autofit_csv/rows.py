@@ -5,11 +5,13 @@ A fit's location is ``path_prefix/unique_tag/name``. A column's ``folder`` must 
 whole components of a location (``source_lp[1]`` or ``vis/source_lp[1]``, matched literally);
 what stays above it is the key, and all columns whose fits share a key fill one row.
 """
-from collections import defaultdict
-from typing import Dict, Iterable, List, Optional, Tuple
+from array import array
+from bisect import bisect_left
+from collections.abc import Mapping
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from autofit_csv.errors import FitFileError, FolderError
-from autofit_csv.loaders import files_for
+from autofit_csv.loaders import FitList, files_for
 from autofit_csv.loaders.base import SAMPLES_SUMMARY, FitHandle
 
 
@@ -18,6 +20,8 @@ class RowKey(str):
     A row's key, e.g. ``vis/lens_001``: a string, with ``.name`` (its last part, ``lens_001``)
     and ``.parts`` for use in path templates (``"dataset/{row.name}/result.json"``).
     """
+
+    __slots__ = ()
 
     @property
     def parts(self) -> List[str]:
@@ -49,31 +53,105 @@ def location_under(location: str, path_prefix: str) -> bool:
     return tuple(location.split("/")[: len(prefix)]) == prefix
 
 
-def key_for(location: str, folder: tuple) -> Optional[RowKey]:
+def key_for(location: str, folder: tuple) -> Optional[str]:
     """
     The row key of a fit at ``location`` for a column with ``folder``, or None if the folder
     is not the end of the location. With no folder the whole location is the key.
+
+    Keys are kept as plain strings (a table holds one per row and folder; a ``str``
+    subclass costs twice the memory); a column sees its row's key as a ``RowKey``.
     """
-    parts = location.split("/") if location else []
     if not folder:
-        return RowKey(location)
+        return location
+    parts = location.split("/") if location else []
     if len(parts) < len(folder) or tuple(parts[len(parts) - len(folder):]) != folder:
         return None
-    return RowKey("/".join(parts[: len(parts) - len(folder)]))
+    return "/".join(parts[: len(parts) - len(folder)])
+
+
+class RowFits(Mapping):
+    def __init__(self, fits: FitList, sorted_keys: List[str], positions: array):
+        """
+        The fit of each row for one folder: a mapping from row key to ``FitHandle``, the
+        handle made when asked for. Iteration gives the keys sorted.
+
+        A survey's table holds one for each folder its columns read, so it keeps the keys as
+        one sorted list and the fits' positions as machine integers (a dict of Python ints
+        weighs twice as much); lookups bisect, and rows asked for in order are found at once.
+
+        Parameters
+        ----------
+        fits
+            The table's fits.
+        sorted_keys
+            The row keys, sorted, each once.
+        positions
+            The position in ``fits`` of each key's fit.
+        """
+        self._fits = fits
+        self.sorted_keys = sorted_keys
+        self._positions = positions
+        self._next = 0  # where the key after the last one found would be
+        # The columns of one folder ask for the same row's fit one after another.
+        self._last: Tuple[Optional[int], Optional[FitHandle]] = (None, None)
+
+    def _find(self, key) -> int:
+        keys, at = self.sorted_keys, self._next
+        if at < len(keys) and keys[at] == key:
+            found = at
+        elif at and keys[at - 1] == key:
+            found = at - 1
+        else:
+            found = bisect_left(keys, key)
+            if found == len(keys) or keys[found] != key:
+                return -1
+        self._next = found + 1
+        return found
+
+    def __getitem__(self, key: str) -> FitHandle:
+        found = self._find(key)
+        if found < 0:
+            raise KeyError(key)
+        position = self._positions[found]
+        last_position, handle = self._last
+        if position != last_position:
+            handle = self._fits[position]
+            self._last = (position, handle)
+        return handle
+
+    def __contains__(self, key) -> bool:
+        return self._find(key) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sorted_keys)
+
+    def __len__(self) -> int:
+        return len(self.sorted_keys)
+
+
+def _runs(items: List[str]) -> Iterator[Tuple[int, int]]:
+    """
+    ``(start, end)`` of each run of equal neighbours in ``items``.
+    """
+    start = 0
+    for index in range(1, len(items) + 1):
+        if index == len(items) or items[index] != items[start]:
+            yield start, index
+            start = index
 
 
 class RowIndex:
-    def __init__(self, handles: Iterable[FitHandle]):
+    def __init__(self, fits: FitList):
         """
         The fits of a table, grouped into rows once per distinct ``folder``.
 
         Parameters
         ----------
-        handles
-            Every fit of the aggregator.
+        fits
+            Every fit of the aggregator (after any ``path_prefix``).
         """
-        self.handles: List[FitHandle] = list(handles)
-        self._by_folder: Dict[tuple, Dict[RowKey, FitHandle]] = {}
+        self.fits = fits
+        self._by_folder: Dict[tuple, RowFits] = {}
         #: ``(fit label, reason)`` of fits that share a location with a fit kept in their stead.
         self.not_kept: List[Tuple[str, str]] = []
 
@@ -88,13 +166,17 @@ class RowIndex:
             If the folder is the end of no fit's location.
         """
         if not folder:
-            return list(self.handles)
-        found = [h for h in self.handles if key_for(h.location, folder) is not None]
+            return list(self.fits)
+        found = [
+            self.fits[position]
+            for position, location in enumerate(self.fits.locations())
+            if key_for(location, folder) is not None
+        ]
         if not found:
             raise FolderError(self._no_folder_message(folder))
         return found
 
-    def fits_for(self, folder: tuple) -> Dict[RowKey, FitHandle]:
+    def fits_for(self, folder: tuple) -> RowFits:
         """
         The fit of each row for a column with ``folder``.
 
@@ -115,35 +197,45 @@ class RowIndex:
         """
         if folder in self._by_folder:
             return self._by_folder[folder]
-        grouped = defaultdict(list)
-        for handle in self.handles:
-            key = key_for(handle.location, folder)
+        import numpy as np
+
+        keys, positions = [], array("q")
+        for position, location in enumerate(self.fits.locations()):
+            key = key_for(location, folder)
             if key is not None:
-                grouped[key].append(handle)
-        if folder and not grouped:
+                keys.append(key)
+                positions.append(position)
+        if folder and not keys:
             raise FolderError(self._no_folder_message(folder))
-        chosen = {}
-        for key, handles in grouped.items():
-            chosen[key] = handles[0] if len(handles) == 1 else self._pick_rerun(handles)
-        self._by_folder[folder] = chosen
-        return chosen
+        # Sorted through numpy, not a dict of Python ints: half the memory at survey size.
+        # Stable, so that reruns of a key stay in the aggregator's order.
+        order = np.argsort(np.array(keys, dtype=object), kind="stable")
+        sorted_keys, kept = [], array("q")
+        for start, end in _runs([keys[i] for i in order]):
+            sorted_keys.append(keys[order[start]])
+            if end - start == 1:
+                kept.append(positions[order[start]])
+            else:
+                kept.append(self._pick_rerun([positions[order[i]] for i in range(start, end)]))
+        del keys, positions, order
+        rows = self._by_folder[folder] = RowFits(self.fits, sorted_keys, kept)
+        return rows
 
     def _no_folder_message(self, folder: tuple) -> str:
-        names = sorted({h.location.split("/")[-1] for h in self.handles if h.location})
-        tails = sorted(
-            {"/".join(h.location.split("/")[-2:]) for h in self.handles if h.location}
-        )
+        locations = [location for location in self.fits.locations() if location]
+        names = sorted({location.split("/")[-1] for location in locations})
+        tails = sorted({"/".join(location.split("/")[-2:]) for location in locations})
         shown = ", ".join(repr(n) for n in names[:20]) or "(no fits at all)"
         return (
-            f"folder={'/'.join(folder)!r} matches no fit among {len(self.handles)}. "
+            f"folder={'/'.join(folder)!r} matches no fit among {len(self.fits)}. "
             f"A folder must equal the last part(s) of a fit's location "
             f"(path_prefix/unique_tag/name), matched literally. Search names found: {shown}. "
             f"Two-part folders found: {', '.join(repr(t) for t in tails[:20])}"
         )
 
-
-    def _pick_rerun(self, handles: List[FitHandle]) -> FitHandle:
-        def rank(handle: FitHandle):
+    def _pick_rerun(self, positions: List[int]) -> int:
+        def rank(position: int):
+            handle = self.fits[position]
             log_likelihood = None
             try:
                 log_likelihood = files_for(handle).summary(SAMPLES_SUMMARY).max_log_likelihood()
@@ -153,9 +245,10 @@ class RowIndex:
                 log_likelihood = float("-inf")
             return (handle.is_complete, log_likelihood, str(getattr(handle.autofit_fit, "id", "")))
 
-        ranked = sorted(handles, key=rank, reverse=True)
-        kept = ranked[0]
-        for handle in ranked[1:]:
+        ranked = sorted(positions, key=rank, reverse=True)
+        kept = self.fits[ranked[0]]
+        for position in ranked[1:]:
+            handle = self.fits[position]
             entry = (
                 handle.label,
                 f"rerun not kept: shares location {handle.location!r} with {kept.label}, kept "
@@ -164,4 +257,4 @@ class RowIndex:
             )
             if entry not in self.not_kept:
                 self.not_kept.append(entry)
-        return kept
+        return ranked[0]

@@ -25,7 +25,8 @@ from autofit_csv.columns import (
 )
 from autofit_csv.errors import UnreadableFileError, warn
 from autofit_csv.inventory import Inventory
-from autofit_csv.loaders import files_for, handles_from
+from autofit_csv.loaders import files_for, fits_from
+from autofit_csv.loaders.fit_list import HandleList
 from autofit_csv.loaders.database import (
     end_read_transaction,
     warn_of_identifier_collisions,
@@ -103,19 +104,19 @@ class AggregatorCSV:
         self.report: Optional[BuildReport] = None
         #: The spec a table made by ``from_spec`` came from.
         self.spec = None
-        handles = []
         # vars(), not getattr(): an autofit aggregator answers any attribute with a query.
         self._skipped = list(vars(aggregator).get("skipped", ())) if aggregator is not None else []
         if strict and self._skipped:
             path, reason = self._skipped[0]
             raise UnreadableFileError(path, "", reason)
+        fits = HandleList([])
         if aggregator is not None:
-            handles = handles_from(aggregator, Path(root) if root else None)
+            fits = fits_from(aggregator, Path(root) if root else None)
         # add_label_column pairs values with the aggregator's fits, filtered out or not.
-        self._fit_count = len(handles)
+        self._fit_count = len(fits)
         if path_prefix:
-            handles = [h for h in handles if location_under(h.location, path_prefix)]
-        self._index = RowIndex(handles)
+            fits = fits.where(lambda location: location_under(location, path_prefix))
+        self._index = RowIndex(fits)
         end_read_transaction(aggregator)
 
     # ------------------------------------------------------------------ construction
@@ -239,7 +240,7 @@ class AggregatorCSV:
             aggregator.session.close()
             aggregator.session.bind.dispose()
             raise
-        warn_of_identifier_collisions(table._index.handles)
+        warn_of_identifier_collisions(table._index.fits)
         return table
 
     @classmethod
@@ -701,7 +702,7 @@ class AggregatorCSV:
             After the last row, if a column's function failed for every fit it was called on.
         """
         builder = RowBuilder(self._columns, self._index, self._extra_rows, self.strict)
-        self.report = BuildReport(fits_found=len(self._index.handles), headers=self.headers)
+        self.report = BuildReport(fits_found=len(self._index.fits), headers=self.headers)
         try:
             yield from builder.run(
                 self.report,

@@ -85,7 +85,7 @@ def test_missing_database_file_is_an_error_not_a_new_database(tmp_path, monkeypa
 def test_relative_database_file_is_read_from_working_directory(sqlite_file, monkeypatch):
     monkeypatch.chdir(sqlite_file.parent)
     agg = AggregatorCSV.from_database(sqlite_file.name)
-    assert len(agg._index.handles) == 8
+    assert len(agg._index.fits) == 8
 
 
 def test_path_prefix_keeps_only_fits_below_it(make, tmp_path):
@@ -96,7 +96,7 @@ def test_path_prefix_keeps_only_fits_below_it(make, tmp_path):
     agg.add_column("er", model_path=ER)
     assert [row["row"] for row in agg.rows()] == ["vis/lens_003/source_lp[1]", "vis/lens_003/source_pix[2]"]
     agg = make(path_prefix="vi")  # whole folders only
-    assert agg._index.handles == []
+    assert list(agg._index.fits) == []
 
 
 def test_database_fits_without_unique_tag_are_warned_about(tmp_path):

@@ -4,9 +4,12 @@ fits sent as paths or database ids; warnings reach the caller; a lost worker is 
 Tested with a spawned process pool (nothing inherited) and a real Dask ``LocalCluster``.
 """
 import multiprocessing
+import multiprocessing.util
 import os
+import shutil
 import time
 import warnings
+from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -209,18 +212,23 @@ def test_workers_remove_the_zips_they_extracted(start, tmp_path, monkeypatch):
     # extracted zipped fits into stayed in the temporary folder, one per worker and zip.
     import tempfile
 
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
+    # multiprocessing's own folder (which the forkserver's socket lives in, and which is
+    # removed when the test process ends) is made before TMPDIR changes: made below tmp_path
+    # it raced pytest's removal of old tmp_path folders.
+    multiprocessing.util.get_temp_dir()
+    temporary = Path(tempfile.mkdtemp(prefix="autofit_csv_test_tmp_"))
     monkeypatch.setenv("TMPDIR", str(temporary))
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(start)) as pool:
-        agg = AggregatorCSV.from_directory(OUTPUT, executor=pool)
-        agg.add_column("er", model_path=ER, folder="source_pix[2]")
-        rows = {row["row"]: row for row in agg.rows()}
-    agg.close()
-    assert rows["vis/lens_002"]["er"] is not None  # the zipped fit, read by a worker
-    # (multiprocessing's own pymp-* folder of the forkserver lives as long as the test process)
-    assert [p.name for p in temporary.iterdir() if p.name.startswith("autofit")] == []
+    try:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(start)) as pool:
+            agg = AggregatorCSV.from_directory(OUTPUT, executor=pool)
+            agg.add_column("er", model_path=ER, folder="source_pix[2]")
+            rows = {row["row"]: row for row in agg.rows()}
+        agg.close()
+        assert rows["vis/lens_002"]["er"] is not None  # the zipped fit, read by a worker
+        assert [p.name for p in temporary.iterdir() if p.name.startswith("autofit")] == []
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def test_a_worker_reads_a_zip_rewritten_since_its_last_build(output_copy, tmp_path):
@@ -293,8 +301,8 @@ def test_a_fit_gone_before_its_worker_opens_it_blanks_only_its_cells(output_copy
     agg = AggregatorCSV.from_directory(output_copy, executor=spawned_pool)
     agg.add_column("er", model_path=ER, folder="source_lp[1]")
     agg.add_column("pix", model_path=ER, folder="source_pix[2]")
-    folder = next(h for h in agg._index.handles if h.location == "vis/lens_002/source_lp[1]")
-    zipped = next(h for h in agg._index.handles if h.location == "vis/lens_002/source_pix[2]")
+    folder = next(h for h in agg._index.fits if h.location == "vis/lens_002/source_lp[1]")
+    zipped = next(h for h in agg._index.fits if h.location == "vis/lens_002/source_pix[2]")
     assert zipped.label.endswith(".zip")
     shutil.rmtree(folder.autofit_fit.directory)
     os.remove(zipped.label)

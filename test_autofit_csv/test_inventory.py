@@ -130,4 +130,4 @@ def test_each_distinct_model_json_is_parsed_once(monkeypatch, output_copy):
         with zipfile.ZipFile(zip_path) as archive:
             distinct.add(archive.read("files/model.json"))
     assert len(models) >= 3
-    assert len(parsed) == len(distinct) == len(agg._index.handles) - len(models) + 1
+    assert len(parsed) == len(distinct) == len(agg._index.fits) - len(models) + 1

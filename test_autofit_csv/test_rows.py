@@ -93,7 +93,7 @@ def test_rerun_keeps_higher_likelihood_and_says_so(tmp_path):
 
 
 def locations(agg) -> list:
-    return sorted(handle.location for handle in agg._index.handles)
+    return sorted(handle.location for handle in agg._index.fits)
 
 
 def test_locations_from_folders_match_search_json():
@@ -123,6 +123,6 @@ def test_folders_renamed_by_hand_fall_back_to_search_json(output_copy):
 
 def test_zipped_fit_is_named_by_its_zip_in_messages(tmp_path):
     agg = build()
-    (handle,) = [h for h in agg._index.handles if h.location == "vis/lens_002/source_pix[2]"]
+    (handle,) = [h for h in agg._index.fits if h.location == "vis/lens_002/source_pix[2]"]
     assert handle.label.startswith(str(OUTPUT / "vis/lens_002/source_pix[2]"))
     assert handle.label.endswith(".zip")

@@ -96,7 +96,7 @@ def test_add_column_argument_errors():
 
 def test_close_releases_unzipped_fits(tmp_path):
     with build() as agg:
-        (zipped,) = [h for h in agg._index.handles if h.label.endswith(".zip")]
+        (zipped,) = [h for h in agg._index.fits if h.label.endswith(".zip")]
         unzipped = zipped.autofit_fit.directory
         assert unzipped.exists()
     assert not unzipped.exists()
@@ -107,5 +107,5 @@ def test_close_releases_database_session(sqlite_file):
         agg.add_column("er", model_path=ER, folder="source_lp[1]")
     # A closed table's file can be opened (and migrated) again at once.
     again = AggregatorCSV.from_database(sqlite_file)
-    assert len(again._index.handles) == 8
+    assert len(again._index.fits) == 8
     again.close()

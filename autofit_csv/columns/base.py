@@ -18,7 +18,7 @@ from autofit_csv.rows import RowKey, folder_parts
 
 
 class RowContext:
-    def __init__(self, key: RowKey):
+    def __init__(self, key: str):
         """
         What a column may know of the row it is filling: the key, and JSON files outside the
         output that several columns of the row read (each read once per row).
@@ -28,7 +28,7 @@ class RowContext:
         key
             The row's key.
         """
-        self.key = key
+        self.key = key if type(key) is RowKey else RowKey(key)
         self._files = {}
         #: (reason, message) said by columns about this row's fits, collected by the builder.
         self.notes = []

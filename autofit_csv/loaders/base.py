@@ -8,7 +8,7 @@ import copy
 import json
 import os
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Optional
 
 from autofit_csv.errors import FitFileError, MissingFileError, UnreadableFileError
@@ -27,45 +27,93 @@ def is_folder_fit(autofit_fit) -> bool:
     return hasattr(autofit_fit, "directory")
 
 
-@dataclass(frozen=True, slots=True)
 class FitHandle:
     """
-    One fit found by an aggregator: autofit's object for it, where it sits, and its place in the
-    aggregator. Small and cheap to keep for every fit of a large table; files are read later,
-    through ``FitFiles``.
+    One fit of a table: where it sits, how messages name it, and how to reach autofit's own
+    object for it. Made when a row needs the fit (a survey's table keeps its fits in a compact
+    ``FitList``, not as handles); files are read through ``FitFiles``.
 
-    Attributes
+    Parameters
     ----------
     autofit_fit
-        autofit's own object for the fit: a ``SearchOutput`` (folder) or a database ``Fit``.
+        autofit's own object for the fit: a database ``Fit``, or a ``SearchOutput``; None for a
+        folder fit known by ``directory``, whose ``SearchOutput`` is made when first asked for.
     location
         ``path_prefix/unique_tag/name`` joined with ``/`` (empty parts left out).
     index
         The fit's position in the aggregator (``add_label_column`` pairs values by it).
     label
-        How messages name the fit: its folder, or its database id and location.
+        How messages name the fit: its folder (a zipped fit's zip), or its database id and
+        location.
     completed
         Whether autofit marked the fit as finished; None to look for a folder's
         ``.completed`` file when first asked (most tables never ask).
     directory
         A folder fit's folder as a string, where known. Files are found from it rather than
-        from autofit's ``Path``: formatting a ``Path`` fills caches it keeps for good, about
-        half a kilobyte per fit, which a survey's table holds for every fit.
+        from autofit's ``Path``: formatting a ``Path`` fills caches it keeps for good.
+    temporary
+        For a zipped fit, the temporary extraction holding ``directory`` (kept alive by the
+        ``SearchOutput`` made from it).
     """
 
-    autofit_fit: Any
-    location: str
-    index: int
-    label: str
-    completed: Optional[bool] = None
-    directory: Optional[str] = None
+    __slots__ = ("_autofit_fit", "location", "index", "label", "completed", "directory", "temporary")
+
+    def __init__(
+        self,
+        autofit_fit: Any,
+        location: str,
+        index: int,
+        label: str,
+        completed: Optional[bool] = None,
+        directory: Optional[str] = None,
+        temporary: Any = None,
+    ):
+        self._autofit_fit = autofit_fit
+        self.location = location
+        self.index = index
+        self.label = label
+        self.completed = completed
+        self.directory = directory
+        self.temporary = temporary
+
+    def __repr__(self) -> str:
+        return f"FitHandle({self.label!r}, location={self.location!r}, index={self.index})"
+
+    @property
+    def autofit_fit(self):
+        """
+        autofit's own object for the fit (a ``SearchOutput`` or a database ``Fit``).
+        """
+        if self._autofit_fit is None and self.directory is not None:
+            from autofit.aggregator.search_output import SearchOutput
+
+            self._autofit_fit = SearchOutput(
+                Path(self.directory), temporary_directory=self.temporary
+            )
+        return self._autofit_fit
+
+    @property
+    def is_folder(self) -> bool:
+        """
+        Whether the fit is an output folder (zipped or not) rather than a database row.
+        """
+        return self.directory is not None or is_folder_fit(self._autofit_fit)
+
+    @property
+    def is_zipped(self) -> bool:
+        """
+        Whether the fit's folder was unzipped into a temporary folder (its label is the zip).
+        """
+        if self.temporary is not None:
+            return True
+        return getattr(self._autofit_fit, "_temporary_directory", None) is not None
 
     @property
     def folder(self) -> str:
         """
         A folder fit's folder, as a string.
         """
-        return self.directory if self.directory is not None else str(self.autofit_fit.directory)
+        return self.directory if self.directory is not None else str(self._autofit_fit.directory)
 
     @property
     def is_complete(self) -> bool:

@@ -4,9 +4,11 @@ A fit kept as an output folder (``<location>/<identifier>/files/...``), zipped o
 import os
 import re
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from autofit_csv.errors import FitFileError, MissingFileError, UnreadableFileError
+from autofit_csv.loaders.fit_list import FitList
+from autofit_csv.loaders.folder_paths import FolderPaths
 from autofit_csv.loaders.samples_table import read_sample_list
 from autofit_csv.loaders.base import (
     FitFiles,
@@ -30,100 +32,167 @@ def directory_handle(search_output, index: int, label: Optional[str] = None) -> 
     """
     return FitHandle(
         autofit_fit=search_output,
-        location=_location_from_search(search_output),
+        location=_location_from_search(
+            str(search_output.directory), lambda: search_output
+        ),
         index=index,
         label=label or str(search_output.directory),
     )
 
 
-def _location_from_search(search_output) -> str:
-    directory = Path(search_output.directory)
+def _location_from_search(directory: str, search_output: Callable) -> str:
+    """
+    The location a fit's ``files/search.json`` gives; for output written before it carried
+    the paths, autofit's answer (``search_output()`` makes the ``SearchOutput`` to ask); ""
+    where neither knows.
+    """
     try:
-        raw = read_json_file(directory / "files" / "search.json", str(directory), "files/search.json")
+        raw = read_json_file(
+            os.path.join(directory, "files", "search.json"), directory, "files/search.json"
+        )
         location = location_from_search_json(raw)
     except FitFileError:
         location = None
     if location is None:
-        # Output written before search.json carried the paths: ask autofit, else the folders.
         try:
-            location = join_location(
-                search_output.path_prefix, search_output.unique_tag, search_output.name
-            )
+            fit = search_output()
+            location = join_location(fit.path_prefix, fit.unique_tag, fit.name)
         except Exception:
-            # No readable paths at all: handles_from places the fit by its folder.
+            # No readable paths at all: the fit is placed by its folder.
             location = ""
     return location
 
 
-def directory_handles(
-    search_outputs: Iterable, root: Path, directories: Optional[List[str]] = None
-) -> List[FitHandle]:
-    """
-    Handles of the fits autofit found below ``root``, their locations read from their folders.
+class FolderFits(FitList):
+    def __init__(self, directories: FolderPaths, temporary=None, positions=None):
+        """
+        The fits found below an output folder, kept as one string each (``FolderPaths``); a
+        fit's location, label and ``FitHandle`` are made from it when asked for. A survey's
+        table holds this for every fit, so nothing else is kept per fit (autofit's
+        ``SearchOutput`` and its ``Path`` alone cost more than the string).
 
-    autofit writes a fit to ``<output root>/<path_prefix>/<unique_tag>/<name>/<identifier>``,
-    so the folders below ``root`` are the location, less whatever part of it lies above
-    ``root`` when the user pointed at a subfolder. That part is learnt from the ``search.json``
-    of three fits (first, middle, last); if their folders disagree with their ``search.json``
-    (folders moved or renamed by hand) every fit's ``search.json`` is read instead. This saves
-    reading one file per fit, a quarter of the work of a table of medians.
+        autofit writes a fit to ``<output root>/<path_prefix>/<unique_tag>/<name>/<identifier>``,
+        so the folders below the root are the location, less whatever part of it lies above
+        the root when the user pointed at a subfolder. That part is learnt from the
+        ``search.json`` of three fits (first, middle, last); if their folders disagree with
+        their ``search.json`` (folders moved or renamed by hand) every fit's ``search.json`` is
+        read instead. This saves reading one file per fit, a quarter of the work of a table of
+        medians.
 
-    Parameters
-    ----------
-    search_outputs
-        autofit's ``SearchOutput`` objects, in the aggregator's order.
-    root
-        The folder autofit's ``Aggregator.from_directory`` scanned.
-    directories
-        The fits' folders as strings, if known (saves converting each ``Path``).
-    """
-    outputs = list(search_outputs)
-    if directories is None:
-        directories = [str(output.directory) for output in outputs]
-    # String work, not pathlib: for 10,000 fits PurePath.relative_to alone costs a second.
-    prefix = os.path.join(str(root), "")
-    placed = [
-        _placement(output, directory, root, prefix)
-        for output, directory in zip(outputs, directories)
-    ]
-    above = _part_above_root(outputs, placed)
-    handles = []
-    for index, (output, (parts, label), directory) in enumerate(zip(outputs, placed, directories)):
-        if above is None:
-            location = directory_handle(output, index, label).location
-            # No readable paths in its search.json: where its folders put it.
-            location = location or "/".join(parts) or label
+        Parameters
+        ----------
+        directories
+            The fits' folders, in the aggregator's order, and the root that was walked.
+        temporary
+            The ``TemporaryExtraction`` zipped fits were unzipped into, or None.
+        positions
+            See ``FitList``.
+        """
+        super().__init__(positions)
+        self._directories = directories
+        self._root = directories.root
+        # String work, not pathlib: for 10,000 fits PurePath.relative_to alone costs a second.
+        self._prefix = directories.prefix
+        self._temporary = temporary
+        self._zip_prefix = os.path.join(str(temporary.path), "") if temporary else None
+        self._locations: Optional[List[str]] = None
+        self._above = self._part_above_root()
+        if self._above is None:
+            self._locations = [self._location_read(index) for index in range(self.total)]
+
+    @property
+    def total(self) -> int:
+        return len(self._directories)
+
+    def _copy(self, positions) -> "FolderFits":
+        copy = object.__new__(FolderFits)
+        copy.__dict__.update(self.__dict__)  # shares the folder strings
+        copy._positions = positions
+        return copy
+
+    def _search_output(self, index: int):
+        from autofit.aggregator.search_output import SearchOutput
+
+        directory = self.directory(index)
+        temporary = self._temporary if self._is_zipped(directory) else None
+        return SearchOutput(Path(directory), temporary_directory=temporary)
+
+    def directory(self, index: int) -> str:
+        return self._directories[index]
+
+    def _is_zipped(self, directory: str) -> bool:
+        return self._zip_prefix is not None and directory.startswith(self._zip_prefix)
+
+    def _parts_and_label(self, index: int) -> Tuple[List[str], str]:
+        """
+        The location parts of a fit given by its folders below the root (or below the
+        temporary folder that mirrors the tree, for a zipped fit), and its label: its folder,
+        or for a zipped fit the zip's place in the user's tree.
+        """
+        directory = self.directory(index)
+        if self._is_zipped(directory):
+            relative = directory[len(self._zip_prefix):]
+            parts = relative.split(os.sep)
+            label = f"{os.path.join(self._root, relative)}.zip"
+        elif directory.startswith(self._prefix):
+            parts, label = directory[len(self._prefix):].split(os.sep), directory
         else:
-            location = "/".join(above + parts)
-        handles.append(
-            FitHandle(
-                autofit_fit=output,
-                location=location,
-                index=index,
-                label=label,
-                directory=directory,
-            )
+            parts, label = list(_parts_below(Path(directory), Path(self._root))), directory
+        if parts and IDENTIFIER_FOLDER.fullmatch(parts[-1]):
+            parts = parts[:-1]
+        return parts, label
+
+    def _location(self, index: int) -> str:
+        if self._locations is not None:
+            return self._locations[index]
+        return "/".join(self._above + self._parts_and_label(index)[0])
+
+    def _location_read(self, index: int) -> str:
+        """
+        A fit's location from its own ``search.json``, else where its folders put it.
+        """
+        directory = self.directory(index)
+        location = _location_from_search(directory, lambda: self._search_output(index))
+        if location:
+            return location
+        parts, label = self._parts_and_label(index)
+        return "/".join(parts) or label
+
+    def _handle(self, index: int) -> FitHandle:
+        directory = self.directory(index)
+        label = self._parts_and_label(index)[1] if self._is_zipped(directory) else directory
+        return FitHandle(
+            autofit_fit=None,
+            location=self._location(index),
+            index=index,
+            label=label,
+            directory=directory,
+            temporary=self._temporary if self._is_zipped(directory) else None,
         )
-    return handles
 
-
-def _placement(search_output, directory: str, root: Path, prefix: str) -> Tuple[List[str], str]:
-    """
-    The location parts of a fit in ``directory`` below ``root`` (``prefix`` is ``root`` with a
-    trailing separator) and the label messages give it.
-
-    A zipped fit is unzipped by autofit into a temporary folder that mirrors the tree; its
-    label is the zip's place in the user's tree, not the temporary path.
-    """
-    temporary = getattr(search_output, "_temporary_directory", None)
-    if temporary is not None:
-        relative = Path(directory).relative_to(temporary.path)
-        return _location_parts(relative.parts), f"{root / relative}.zip"
-    if directory.startswith(prefix):
-        parts = directory[len(prefix):].split(os.sep)
-    else:
-        parts = _parts_below(Path(directory), root)
-    return _location_parts(parts), directory
+    def _part_above_root(self) -> Optional[List[str]]:
+        """
+        The location parts above the root, learnt from three fits; None where fits' folders
+        and their ``search.json`` disagree.
+        """
+        if not self.total:
+            return []
+        above = None
+        for index in sorted({0, self.total // 2, self.total - 1}):
+            location = _location_from_search(
+                self.directory(index), lambda: self._search_output(index)
+            )
+            if not location:
+                continue  # a search.json without readable paths says nothing about the layout
+            location = location.split("/")
+            parts = self._parts_and_label(index)[0]
+            if len(location) < len(parts) or location[len(location) - len(parts):] != parts:
+                return None
+            here = location[: len(location) - len(parts)]
+            if above is not None and here != above:
+                return None
+            above = here
+        return above if above is not None else []
 
 
 def _parts_below(directory: Path, root: Path) -> tuple:
@@ -131,32 +200,6 @@ def _parts_below(directory: Path, root: Path) -> tuple:
         return directory.relative_to(root).parts
     except ValueError:
         return directory.parts[-1:]
-
-
-def _location_parts(parts) -> List[str]:
-    parts = list(parts)
-    if parts and IDENTIFIER_FOLDER.fullmatch(parts[-1]):
-        parts = parts[:-1]
-    return parts
-
-
-def _part_above_root(outputs: list, placed: list) -> Optional[List[str]]:
-    if not outputs:
-        return []
-    above = None
-    for index in sorted({0, len(outputs) // 2, len(outputs) - 1}):
-        location = _location_from_search(outputs[index])
-        if not location:
-            continue  # a search.json without readable paths says nothing about the layout
-        location = location.split("/")
-        parts = placed[index][0]
-        if len(location) < len(parts) or location[len(location) - len(parts):] != parts:
-            return None
-        here = location[: len(location) - len(parts)]
-        if above is not None and here != above:
-            return None
-        above = here
-    return above if above is not None else []
 
 
 class DirectoryFitFiles(FitFiles):

@@ -32,11 +32,12 @@ import os
 import shutil
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import List, NamedTuple, Optional, Tuple
 
 from autofit.aggregator.aggregator import Aggregator
-from autofit_csv.speed import collector_paused
+from autofit_csv.loaders.folder_paths import FolderPaths
 from autofit.aggregator.search_output import SearchOutput, TemporaryExtraction
 
 #: Sub-folders of a fit folder that hold its outputs, never another fit.
@@ -169,6 +170,31 @@ def _link_target(path: str) -> str:
         return _describe(error)
 
 
+def _sort_entry(entry, folders: list, files: set, links: list, skipped: list):
+    """
+    Put one entry of a listing among the folders, files, links to folders or skipped entries.
+    """
+    # The listing's file types answer both tests without a system call; only links stat.
+    if entry.is_symlink():
+        try:
+            is_folder = entry.is_dir()
+        except OSError as error:
+            kind = SYMLINK_LOOP if error.errno == errno.ELOOP else BROKEN_SYMLINK
+            skipped.append((entry.path, _reason(kind, _describe(error))))
+            return
+        if is_folder:
+            links.append(entry.name)
+        elif os.path.exists(entry.path):
+            files.add(entry.name)
+        else:
+            target = _link_target(entry.path)
+            skipped.append((entry.path, _reason(BROKEN_SYMLINK, f"points to {target}")))
+    elif entry.is_dir(follow_symlinks=False):
+        folders.append(entry.name)
+    else:
+        files.add(entry.name)
+
+
 def _visit(directory: str) -> Tuple[list, list, list, list, list]:
     """
     One folder: the fit it is (if any), the zips to extract, the sub-folders to walk, what
@@ -180,32 +206,15 @@ def _visit(directory: str) -> Tuple[list, list, list, list, list]:
         ``([(directory, is_complete, None or skip reason)] or [], [zip paths],
         [sub-folder paths], [(path, reason)], [link paths])``
     """
+    folders, files, links, skipped = [], set(), [], []
     try:
+        # Entry by entry: a folder of 100,000 datasets listed at once would hold 100,000
+        # DirEntry objects, the walk's largest cost in memory.
         with os.scandir(directory) as listing:
-            entries = list(listing)
+            for entry in listing:
+                _sort_entry(entry, folders, files, links, skipped)
     except OSError as error:
         return [], [], [], [(directory, _reason(UNREADABLE_FOLDER, _describe(error)))], []
-    folders, files, links, skipped = [], set(), [], []
-    for entry in entries:
-        # The listing's file types answer both tests without a system call; only links stat.
-        if entry.is_symlink():
-            try:
-                is_folder = entry.is_dir()
-            except OSError as error:
-                kind = SYMLINK_LOOP if error.errno == errno.ELOOP else BROKEN_SYMLINK
-                skipped.append((entry.path, _reason(kind, _describe(error))))
-                continue
-            if is_folder:
-                links.append(entry.name)
-            elif os.path.exists(entry.path):
-                files.add(entry.name)
-            else:
-                target = _link_target(entry.path)
-                skipped.append((entry.path, _reason(BROKEN_SYMLINK, f"points to {target}")))
-        elif entry.is_dir(follow_symlinks=False):
-            folders.append(entry.name)
-        else:
-            files.add(entry.name)
     zips = []
     for name in sorted(files):
         if not name.endswith(".zip"):
@@ -239,30 +248,56 @@ def _visit(directory: str) -> Tuple[list, list, list, list, list]:
 
 class _Found:
     """
-    What a walk found: fits ``(directory, is_complete, None or skip reason)``, zips, skipped
-    entries ``(path, reason)`` and links to folders.
+    What a walk found: fits, zips, skipped entries ``(path, reason)`` and links to folders.
+
+    A survey's walk finds a fit per dataset, so fits are kept as compactly as the table keeps
+    them: the folder (``FolderPaths``' part below the root) and a completed flag; fit folders
+    that cannot be used are kept apart as ``(directory, is_complete, reason)``.
     """
 
-    __slots__ = ("fits", "zips", "skipped", "links")
+    __slots__ = ("fits", "complete", "lost", "zips", "skipped", "links", "_paths")
 
-    def __init__(self):
-        self.fits, self.zips, self.skipped, self.links = [], [], [], []
+    def __init__(self, root: str):
+        self.fits, self.complete, self.lost = [], bytearray(), []
+        self.zips, self.skipped, self.links = [], [], []
+        self._paths = FolderPaths(root, [])
 
     def add(self, fits, zips, skipped, links):
+        """
+        Add what ``_visit`` returns for one folder.
+        """
+        for directory, complete, lost in fits:
+            if lost is None:
+                self.fits.append(self._paths.part(directory))
+                self.complete.append(complete)
+            else:
+                self.lost.append((directory, complete, lost))
+        self.zips.extend(zips)
+        self.skipped.extend(skipped)
+        self.links.extend(links)
+
+    def merge(self, other: tuple):
+        """
+        Add another walk's ``as_tuple`` (of the same root).
+        """
+        fits, complete, lost, zips, skipped, links = other
         self.fits.extend(fits)
+        self.complete.extend(complete)
+        self.lost.extend(lost)
         self.zips.extend(zips)
         self.skipped.extend(skipped)
         self.links.extend(links)
 
     def as_tuple(self) -> tuple:
-        return self.fits, self.zips, self.skipped, self.links
+        return self.fits, self.complete, self.lost, self.zips, self.skipped, self.links
 
 
-def _walk(top: str) -> tuple:
+def _walk(top: str, root: str) -> tuple:
     """
-    Every fit, zip, skipped entry and link to a folder below ``top``, as ``_Found.as_tuple``.
+    Every fit, zip, skipped entry and link to a folder below ``top``, as ``_Found.as_tuple``
+    (fits kept below ``root``).
     """
-    found, stack = _Found(), [top]
+    found, stack = _Found(root), [top]
     while stack:
         fits, zips, folders, skipped, links = _visit(stack.pop())
         found.add(fits, zips, skipped, links)
@@ -270,13 +305,13 @@ def _walk(top: str) -> tuple:
     return found.as_tuple()
 
 
-def _walk_all(tops: List[str]) -> tuple:
+def _walk_all(tops: List[str], root: str) -> tuple:
     """
     ``_walk`` of several subtrees.
     """
-    found = _Found()
+    found = _Found(root)
     for top in tops:
-        found.add(*_walk(top))
+        found.merge(_walk(top, root))
     return found.as_tuple()
 
 
@@ -285,7 +320,7 @@ def _walk_in_parallel(top: str, processes: int) -> tuple:
     ``_walk`` with the tree's subtrees shared among worker processes: the first levels are
     walked here until there are enough subtrees to share.
     """
-    found, frontier = _Found(), [top]
+    found, frontier = _Found(top), [top]
     while frontier and len(frontier) < 4 * processes:
         fits, zips, folders, skipped, links = _visit(frontier.pop(0))
         found.add(fits, zips, skipped, links)
@@ -296,9 +331,9 @@ def _walk_in_parallel(top: str, processes: int) -> tuple:
         shares = [frontier[i::processes] for i in range(processes)]
         context = multiprocessing.get_context("fork")
         with context.Pool(processes - 1) as pool:
-            theirs = pool.map_async(_walk_all, shares[1:])
-            for result in [_walk_all(shares[0])] + theirs.get():
-                found.add(*result)
+            theirs = pool.starmap_async(_walk_all, [(share, top) for share in shares[1:]])
+            for result in [_walk_all(shares[0], top)] + theirs.get():
+                found.merge(result)
     return found.as_tuple()
 
 
@@ -309,7 +344,7 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(os.path.join(folder, ""))
 
 
-def _follow_links(found: _Found, root_real: str):
+def _follow_links(found: _Found, root: str, root_real: str):
     """
     Walk the linked folders ``found`` holds that lead out of the tree to folders not walked yet
     (see the module's docstring), adding what they hold to ``found``; record the others.
@@ -336,8 +371,8 @@ def _follow_links(found: _Found, root_real: str):
             found.skipped.append((link, reason))
             continue
         followed.add(target, link)
-        fits, zips, skipped, links = _walk(link)
-        found.add(fits, zips, skipped, [])
+        fits, complete, lost, zips, skipped, links = _walk(link, root)
+        found.merge((fits, complete, lost, zips, skipped, []))
         for inner in links:
             heapq.heappush(pending, inner)
 
@@ -412,10 +447,10 @@ def _extract_zips(found: _Found, root: str) -> Tuple[list, Optional[TemporaryExt
     Returns
     -------
     tuple
-        The fits found in the zips (as ``_Found.fits``) and the temporary folder, or None.
+        The fits found in the zips (a ``_Found``) and the temporary folder, or None.
     """
     temporary = None
-    unzipped = []
+    unzipped = _Found(root)
     zips = list(found.zips)
     while zips:
         zip_path = zips.pop()
@@ -439,8 +474,8 @@ def _extract_zips(found: _Found, root: str) -> Tuple[list, Optional[TemporaryExt
                 (_in_user_tree(zip_path, root, temporary), _reason(BAD_ZIP, _describe(error)))
             )
             continue
-        fits, inner_zips, skipped, _ = _walk(target)  # zipfile writes no links
-        unzipped.extend(fits)
+        fits, complete, lost, inner_zips, skipped, _ = _walk(target, root)  # no links in zips
+        unzipped.merge((fits, complete, lost, [], [], []))
         zips.extend(inner_zips)
         found.skipped.extend((_in_user_tree(path, root, temporary), why) for path, why in skipped)
     return unzipped, temporary
@@ -508,63 +543,87 @@ def find_fits(root, completed_only: bool = False, processes: int = 1) -> "FoundF
     root = str(Path(root))
     _check_root(root)
     parallel = processes > 1 and "fork" in multiprocessing.get_all_start_methods()
-    found = _Found()
-    found.add(*(_walk_in_parallel(root, processes) if parallel else _walk(root)))
+    found = _Found(root)
+    found.merge(_walk_in_parallel(root, processes) if parallel else _walk(root, root))
     if found.links:
-        _follow_links(found, os.path.realpath(root))
+        _follow_links(found, root, os.path.realpath(root))
     unzipped, temporary = _extract_zips(found, root)
 
-    chosen, skipped = [], found.skipped
-    for group, owner in ((found.fits, None), (unzipped, temporary)):
-        for directory, complete, lost in group:
-            if completed_only and not complete:
-                continue
-            if lost is None:
-                chosen.append((directory, owner))
-            else:
+    directories, skipped = [], found.skipped
+    for group in (found, unzipped):
+        if completed_only:
+            directories.extend(f for f, complete in zip(group.fits, group.complete) if complete)
+        else:
+            directories.extend(group.fits)
+        for directory, complete, lost in group.lost:
+            if complete or not completed_only:
                 skipped.append((_in_user_tree(directory, root, temporary), lost))
-    # Sorted as strings before objects are made: ``str(Path)`` is slow enough to matter.
-    chosen.sort(key=lambda pair: pair[0])
-    with collector_paused():
-        outputs: List[SearchOutput] = [
-            SearchOutput(Path(directory), temporary_directory=owner)
-            for directory, owner in chosen
-        ]
+    del found, unzipped
+    directories = FolderPaths.sorted(root, directories)
     # autofit's Aggregator prints advice to stdout, which would mix with a CSV piped there.
     with contextlib.redirect_stdout(io.StringIO()):
         return FoundFits(
-            outputs,
-            [directory for directory, _ in chosen],
-            temporary,
-            sorted(Skipped(path, reason) for path, reason in skipped),
+            directories, temporary, sorted(Skipped(path, reason) for path, reason in skipped)
         )
+
+
+class SearchOutputs(Sequence):
+    def __init__(self, directories: FolderPaths, temporary: Optional[TemporaryExtraction]):
+        """
+        autofit's ``SearchOutput`` of each fit folder, made when asked for and not kept: a
+        survey's worth of them, each with its ``Path``, would be most of a table's memory.
+
+        Parameters
+        ----------
+        directories
+            The fits' folders.
+        temporary
+            The extraction zipped fits were unzipped into (their ``SearchOutput`` keeps it
+            alive), or None.
+        """
+        self._directories = directories
+        self._temporary = temporary
+        self._zip_prefix = os.path.join(str(temporary.path), "") if temporary else None
+
+    def __len__(self) -> int:
+        return len(self._directories)
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [self._make(directory) for directory in self._directories[item]]
+        return self._make(self._directories[item])
+
+    def _make(self, directory: str) -> SearchOutput:
+        zipped = self._zip_prefix is not None and directory.startswith(self._zip_prefix)
+        return SearchOutput(Path(directory), temporary_directory=self._temporary if zipped else None)
 
 
 class FoundFits(Aggregator):
     def __init__(
         self,
-        search_outputs: list,
-        directories: List[str],
-        temporary_directory,
+        directories: FolderPaths,
+        temporary_directory: Optional[TemporaryExtraction],
         skipped: Optional[List[Skipped]] = None,
     ):
         """
-        autofit's ``Aggregator`` of the fits ``find_fits`` found, remembering each fit's folder
-        as the string the walk produced (turning autofit's ``Path`` back into a string costs more
-        than the rest of a fit's bookkeeping) and what the walk could not use.
+        autofit's ``Aggregator`` of the fits ``find_fits`` found. It keeps each fit's folder as
+        the string the walk produced and makes a fit's ``SearchOutput`` only when asked for
+        (iterating, indexing): the table reads files from the folders.
 
         Parameters
         ----------
-        search_outputs
-            The fits, in order.
         directories
-            Their folders, as strings, in the same order.
+            The fits' folders, sorted.
         temporary_directory
             Where zipped fits were unzipped, or None.
         skipped
             ``Skipped(path, reason)`` entries, sorted by path.
         """
-        super().__init__(search_outputs, [], temporary_directory=temporary_directory)
+        super().__init__(
+            SearchOutputs(directories, temporary_directory),
+            [],
+            temporary_directory=temporary_directory,
+        )
         self.directories = directories
         # Set here: autofit's Aggregator answers any unknown attribute with a query predicate.
         self.skipped = list(skipped or [])

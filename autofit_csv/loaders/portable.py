@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
 
-from autofit_csv.loaders.base import FitHandle, is_folder_fit
+from autofit_csv.loaders.base import FitHandle
 
 #: Per worker process: zips extracted, path -> (version, fit folder, temporary folder). Per
 #: thread of a worker: database sessions opened (a SQLAlchemy session must not be used by two
@@ -58,9 +58,8 @@ class PortableFit:
         ValueError
             A database fit of a table that does not know its database URL.
         """
-        fit = handle.autofit_fit
-        if is_folder_fit(fit):
-            if getattr(fit, "_temporary_directory", None) is not None:
+        if handle.is_folder:
+            if handle.is_zipped:
                 # A zipped fit: its label is the zip's place in the user's tree.
                 kind, where = "zip", handle.label
             else:
@@ -74,7 +73,7 @@ class PortableFit:
         return cls(
             "database",
             database_url,
-            str(fit.id),
+            str(handle.autofit_fit.id),
             handle.location,
             handle.index,
             handle.label,
@@ -90,10 +89,10 @@ class PortableFit:
             if fit is None:
                 raise LookupError(f"{self.label}: no fit {self.ident} in the database")
         else:
-            from autofit.aggregator.search_output import SearchOutput
-
-            folder = Path(self.where) if self.kind == "folder" else _extracted(self.where)
-            fit = SearchOutput(folder)
+            folder = self.where if self.kind == "folder" else str(_extracted(self.where))
+            return FitHandle(
+                None, self.location, self.index, self.label, self.completed, directory=folder
+            )
         return FitHandle(fit, self.location, self.index, self.label, self.completed)
 
 

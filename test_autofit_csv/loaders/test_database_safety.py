@@ -195,7 +195,7 @@ def test_database_of_an_older_autofit_is_refused_not_migrated(database_copy, tmp
     copy = Path(shutil.copy(database_copy, tmp_path / "migrated.sqlite"))
     database.prepare(copy)
     agg = AggregatorCSV.from_database(copy)
-    assert len(agg._index.handles) == 8
+    assert len(agg._index.fits) == 8
     agg.close()
 
 

@@ -11,7 +11,7 @@ import pytest
 from autofit.aggregator.aggregator import Aggregator
 from autofit.mapper.model import ModelInstance
 
-from autofit_csv.loaders import files_for, handles_from
+from autofit_csv.loaders import files_for, fits_from
 from test_autofit_csv.conftest import OUTPUT_RERUN
 
 
@@ -44,7 +44,7 @@ def autofit_fits(root):
 def test_every_fixture_fit_gives_autofits_instance(output_copy, tree, capsys):
     aggregator = autofit_fits(output_copy if tree == "output" else OUTPUT_RERUN)
     compared = 0
-    for handle in handles_from(aggregator):
+    for handle in fits_from(aggregator):
         search_output = handle.autofit_fit
         if not (search_output.directory / "files" / "samples_summary.json").exists():
             continue
@@ -66,7 +66,7 @@ def test_every_fixture_fit_gives_autofits_instance(output_copy, tree, capsys):
 
 
 def test_fits_of_one_model_share_it(output_copy):
-    handles = [h for h in handles_from(autofit_fits(output_copy)) if h.location.endswith("source_pix[2]")]
+    handles = [h for h in fits_from(autofit_fits(output_copy)) if h.location.endswith("source_pix[2]")]
     models = {id(files_for(h).model()) for h in handles}
     # The model.json files differ only in prior ids: one model serves them all.
     assert len(handles) >= 2 and len(models) == 1

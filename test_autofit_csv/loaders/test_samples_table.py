@@ -11,7 +11,7 @@ from autofit.aggregator.aggregator import Aggregator
 from autofit.non_linear.samples.sample import Sample, samples_from_iterator
 
 from autofit_csv import AggregatorCSV
-from autofit_csv.loaders import files_for, handles_from, samples_table
+from autofit_csv.loaders import files_for, fits_from, samples_table
 from autofit_csv.loaders.samples_table import read_sample_list
 from test_autofit_csv.conftest import ER, OUTPUT, fit_folder, read_csv
 
@@ -140,7 +140,7 @@ def test_samples_objects_behave_as_autofits_own(output_copy, parser):
     """
     compared = 0
     # autofit unzips beside the zip: a copy of the fixtures.
-    for handle in handles_from(_quiet_aggregator(output_copy)):
+    for handle in fits_from(_quiet_aggregator(output_copy)):
         search_output = handle.autofit_fit
         if not (search_output.directory / "files" / "samples.csv").exists():
             continue
