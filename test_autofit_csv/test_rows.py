@@ -126,3 +126,20 @@ def test_zipped_fit_is_named_by_its_zip_in_messages(tmp_path):
     (handle,) = [h for h in agg._index.fits if h.location == "vis/lens_002/source_pix[2]"]
     assert handle.label.startswith(str(OUTPUT / "vis/lens_002/source_pix[2]"))
     assert handle.label.endswith(".zip")
+
+
+def test_row_fits_find_keys_in_any_order_and_refuse_others():
+    agg = build()
+    fits = agg._index.fits_for(("source_lp[1]",))
+    keys = list(fits)
+    assert keys == sorted(keys) == [
+        "nir/lens_001", "vis/lens_001", "vis/lens_002", "vis/lens_003", "vis/lens_004"
+    ]
+    # Asked for backwards, twice, and for keys that are not rows (between and beyond them).
+    for key in reversed(keys + keys):
+        handle = fits[key]
+        assert handle.location == f"{key}/source_lp[1]"
+    for missing in ["", "nir", "vis/lens_0015", "zzz", "vis/lens_001/source_lp[1]"]:
+        assert missing not in fits and fits.get(missing) is None
+    assert fits.get("vis/lens_002").location == "vis/lens_002/source_lp[1]"
+    assert len(fits) == 5
