@@ -4,6 +4,10 @@
 #   make test   the whole test suite
 #   make docs   the Sphinx site, into docs/_build/html (installs the docs extra the first time)
 # Point at a specific interpreter with: make PYTHON=/path/to/python3.12 test
+# Where an MPI library is installed (mpicc and mpiexec on PATH, e.g. Debian's `apt-get install
+# mpich libmpich-dev`), `make test` also builds the mpi extra (mpi4py) against it and runs the MPI
+# tests; elsewhere it says so and those tests skip. MPI installed later is picked up by the next
+# `make test`.
 
 VENV := .venv
 export PYAUTO_SKIP_WORKSPACE_VERSION_CHECK := 1
@@ -18,6 +22,21 @@ $(VENV)/.installed: setup.py requirements.txt
 	$(VENV)/bin/python -m pip install --quiet -e '.[test,postgres,formats]'
 	@touch $@
 
+# mpi4py is compiled against the machine's own MPI (--no-binary), never taken as a prebuilt
+# wheel: the wheel looks for libmpi.so.12, which Debian's MPICH names libmpich.so.12, and a
+# cluster's mpi4py must use the cluster's MPI anyway. The first build takes about 3 minutes;
+# pip keeps the result in its cache for the next .venv.
+MPICC := $(shell command -v mpicc 2>/dev/null)
+MPIEXEC := $(shell command -v mpiexec 2>/dev/null)
+ifneq ($(and $(MPICC),$(MPIEXEC)),)
+MPI_INSTALLED := $(VENV)/.mpi-installed
+endif
+
+$(VENV)/.mpi-installed: $(VENV)/.installed
+	@echo "Building mpi4py against $(MPICC) (the MPI tests' executor)"
+	$(VENV)/bin/python -m pip install --quiet --no-binary mpi4py -e '.[mpi]'
+	@touch $@
+
 demo: $(VENV)/.installed
 	$(VENV)/bin/python examples/demo.py
 
@@ -28,7 +47,10 @@ demo: $(VENV)/.installed
 # selected, e.g. by -k in PYTEST_ARGS) is not a failure.
 UNPRIVILEGED := setpriv --inh-caps=-all --bounding-set=-dac_override,-dac_read_search
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(MPI_INSTALLED)
+	@if [ -z "$(MPI_INSTALLED)" ]; then \
+		echo "MPI tests: no mpicc/mpiexec on PATH, so no mpi4py: they skip (or fail, with AUTOFIT_CSV_REQUIRE_MPI=1). apt-get install mpich libmpich-dev to run them"; \
+	fi
 	$(VENV)/bin/python -m pytest test_autofit_csv $(PYTEST_ARGS)
 	@if [ "$$(id -u)" != 0 ]; then exit 0; fi; \
 	if ! command -v setpriv >/dev/null; then \

@@ -24,6 +24,7 @@ setup(
         "test": ["pytest", "pandas", "selenium", "dask[distributed]"],
         "postgres": ["psycopg[binary]"],
         "dask": ["dask[distributed]"],
+        "mpi": ["mpi4py"],
         "formats": ["astropy", "pyarrow"],
         "docs": ["sphinx", "furo", "myst-parser"],
     },
