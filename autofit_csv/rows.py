@@ -112,6 +112,13 @@ class RowFits(Mapping):
         found = self._find(key)
         if found < 0:
             raise KeyError(key)
+        return self._handle_at(found)
+
+    def get(self, key, default=None):
+        found = self._find(key)
+        return default if found < 0 else self._handle_at(found)
+
+    def _handle_at(self, found: int) -> FitHandle:
         position = self._positions[found]
         last_position, handle = self._last
         if position != last_position:
@@ -127,17 +134,6 @@ class RowFits(Mapping):
 
     def __len__(self) -> int:
         return len(self.sorted_keys)
-
-
-def _runs(items: List[str]) -> Iterator[Tuple[int, int]]:
-    """
-    ``(start, end)`` of each run of equal neighbours in ``items``.
-    """
-    start = 0
-    for index in range(1, len(items) + 1):
-        if index == len(items) or items[index] != items[start]:
-            yield start, index
-            start = index
 
 
 class RowIndex:
@@ -209,14 +205,22 @@ class RowIndex:
             raise FolderError(self._no_folder_message(folder))
         # Sorted through numpy, not a dict of Python ints: half the memory at survey size.
         # Stable, so that reruns of a key stay in the aggregator's order.
-        order = np.argsort(np.array(keys, dtype=object), kind="stable")
-        sorted_keys, kept = [], array("q")
-        for start, end in _runs([keys[i] for i in order]):
-            sorted_keys.append(keys[order[start]])
-            if end - start == 1:
-                kept.append(positions[order[start]])
-            else:
-                kept.append(self._pick_rerun([positions[order[i]] for i in range(start, end)]))
+        keys = np.array(keys, dtype=object)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        positions = np.frombuffer(positions, dtype=np.int64)[order]
+        # Where a run of equal keys (reruns of one search) starts, and the end of the last.
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1], [True])))
+        if not len(keys) or len(starts) == len(keys) + 1:
+            sorted_keys, kept = keys.tolist(), array("q", positions.tobytes())
+        else:
+            sorted_keys, kept = [], array("q")
+            for start, end in zip(starts[:-1].tolist(), starts[1:].tolist()):
+                sorted_keys.append(keys[start])
+                if end - start == 1:
+                    kept.append(int(positions[start]))
+                else:
+                    kept.append(self._pick_rerun(positions[start:end].tolist()))
         del keys, positions, order
         rows = self._by_folder[folder] = RowFits(self.fits, sorted_keys, kept)
         return rows

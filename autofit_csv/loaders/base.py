@@ -9,7 +9,7 @@ import json
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from autofit_csv.errors import FitFileError, MissingFileError, UnreadableFileError
 from autofit_csv.loaders.models import MODELS
@@ -39,7 +39,8 @@ class FitHandle:
         autofit's own object for the fit: a database ``Fit``, or a ``SearchOutput``; None for a
         folder fit known by ``directory``, whose ``SearchOutput`` is made when first asked for.
     location
-        ``path_prefix/unique_tag/name`` joined with ``/`` (empty parts left out).
+        ``path_prefix/unique_tag/name`` joined with ``/`` (empty parts left out); None to
+        have ``locate(index)`` work it out when first asked (building a row never asks).
     index
         The fit's position in the aggregator (``add_label_column`` pairs values by it).
     label
@@ -54,9 +55,20 @@ class FitHandle:
     temporary
         For a zipped fit, the temporary extraction holding ``directory`` (kept alive by the
         ``SearchOutput`` made from it).
+    locate
+        Gives the location from the index, where ``location`` is None.
     """
 
-    __slots__ = ("_autofit_fit", "location", "index", "label", "completed", "directory", "temporary")
+    __slots__ = (
+        "_autofit_fit",
+        "_location",
+        "_locate",
+        "index",
+        "label",
+        "completed",
+        "directory",
+        "temporary",
+    )
 
     def __init__(
         self,
@@ -67,9 +79,11 @@ class FitHandle:
         completed: Optional[bool] = None,
         directory: Optional[str] = None,
         temporary: Any = None,
+        locate: Optional[Callable[[int], str]] = None,
     ):
         self._autofit_fit = autofit_fit
-        self.location = location
+        self._location = location
+        self._locate = locate
         self.index = index
         self.label = label
         self.completed = completed
@@ -78,6 +92,12 @@ class FitHandle:
 
     def __repr__(self) -> str:
         return f"FitHandle({self.label!r}, location={self.location!r}, index={self.index})"
+
+    @property
+    def location(self) -> str:
+        if self._location is None:
+            self._location = self._locate(self.index)
+        return self._location
 
     @property
     def autofit_fit(self):

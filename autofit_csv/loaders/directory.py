@@ -160,14 +160,15 @@ class FolderFits(FitList):
 
     def _handle(self, index: int) -> FitHandle:
         directory = self.directory(index)
-        label = self._parts_and_label(index)[1] if self._is_zipped(directory) else directory
+        zipped = self._is_zipped(directory)
         return FitHandle(
             autofit_fit=None,
-            location=self._location(index),
+            location=None,  # worked out if asked for: building a row never asks
             index=index,
-            label=label,
+            label=self._parts_and_label(index)[1] if zipped else directory,
             directory=directory,
-            temporary=self._temporary if self._is_zipped(directory) else None,
+            temporary=self._temporary if zipped else None,
+            locate=self._location,
         )
 
     def _part_above_root(self) -> Optional[List[str]]:

@@ -170,31 +170,6 @@ def _link_target(path: str) -> str:
         return _describe(error)
 
 
-def _sort_entry(entry, folders: list, files: set, links: list, skipped: list):
-    """
-    Put one entry of a listing among the folders, files, links to folders or skipped entries.
-    """
-    # The listing's file types answer both tests without a system call; only links stat.
-    if entry.is_symlink():
-        try:
-            is_folder = entry.is_dir()
-        except OSError as error:
-            kind = SYMLINK_LOOP if error.errno == errno.ELOOP else BROKEN_SYMLINK
-            skipped.append((entry.path, _reason(kind, _describe(error))))
-            return
-        if is_folder:
-            links.append(entry.name)
-        elif os.path.exists(entry.path):
-            files.add(entry.name)
-        else:
-            target = _link_target(entry.path)
-            skipped.append((entry.path, _reason(BROKEN_SYMLINK, f"points to {target}")))
-    elif entry.is_dir(follow_symlinks=False):
-        folders.append(entry.name)
-    else:
-        files.add(entry.name)
-
-
 def _visit(directory: str) -> Tuple[list, list, list, list, list]:
     """
     One folder: the fit it is (if any), the zips to extract, the sub-folders to walk, what
@@ -212,7 +187,26 @@ def _visit(directory: str) -> Tuple[list, list, list, list, list]:
         # DirEntry objects, the walk's largest cost in memory.
         with os.scandir(directory) as listing:
             for entry in listing:
-                _sort_entry(entry, folders, files, links, skipped)
+                # The listing's file types answer both tests without a system call; only links
+                # stat.
+                if entry.is_symlink():
+                    try:
+                        is_folder = entry.is_dir()
+                    except OSError as error:
+                        kind = SYMLINK_LOOP if error.errno == errno.ELOOP else BROKEN_SYMLINK
+                        skipped.append((entry.path, _reason(kind, _describe(error))))
+                        continue
+                    if is_folder:
+                        links.append(entry.name)
+                    elif os.path.exists(entry.path):
+                        files.add(entry.name)
+                    else:
+                        target = _link_target(entry.path)
+                        skipped.append((entry.path, _reason(BROKEN_SYMLINK, f"points to {target}")))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.name)
+                else:
+                    files.add(entry.name)
     except OSError as error:
         return [], [], [], [(directory, _reason(UNREADABLE_FOLDER, _describe(error)))], []
     zips = []
