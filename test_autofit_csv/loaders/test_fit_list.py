@@ -121,3 +121,43 @@ def test_handle_list_where():
     assert [h.index for h in vis] == [0, 2] and list(vis.locations()) == ["vis/a", "vis/b"]
     with pytest.raises(IndexError):
         fits[3]
+
+
+def test_relative_paths_under_an_absolute_root_are_kept_as_given():
+    # A user's aggregator made from "output" holds relative folders; the root named to
+    # AggregatorCSV may still be absolute. A relative path is not a part below the root.
+    paths = FolderPaths("/data/out", ["out/vis/a", "/data/out/vis/b"])
+    assert whole_paths(paths) == ["out/vis/a", "/data/out/vis/b"]
+
+
+def test_a_user_aggregator_of_relative_folders_with_an_absolute_root(output_copy):
+    # The user's aggregator was made with a relative path (the tests run in output_copy's
+    # parent), the root named to AggregatorCSV absolutely: the same fits, the same values.
+    import contextlib
+    import io
+
+    from autofit.aggregator.aggregator import Aggregator
+
+    from test_autofit_csv.conftest import read_zipped_json, sample_value
+
+    assert Path.cwd() == output_copy.parent
+    with contextlib.redirect_stdout(io.StringIO()):
+        aggregator = Aggregator.from_directory("output", unzip_temporary=True)
+    relative = sorted(
+        str(output.directory) for output in aggregator if output._temporary_directory is None
+    )
+    assert len(relative) == 7 and not any(os.path.isabs(path) for path in relative)
+    agg = AggregatorCSV(aggregator, root=output_copy.resolve())
+    agg.add_column("er", model_path=ER, folder="source_pix[2]")
+    rows = {row["row"]: row["er"] for row in agg.rows()}
+    zipped = read_zipped_json("vis/lens_002/source_pix[2]", "samples_summary")
+    assert rows == {
+        "vis/lens_001": sample_value("vis/lens_001/source_pix[2]", ER),
+        "vis/lens_002": zipped["arguments"]["median_pdf_sample"]["arguments"]["kwargs"][
+            "arguments"
+        ][ER],
+        "vis/lens_003": sample_value("vis/lens_003/source_pix[2]", ER),
+    }
+    assert agg.report.skipped == [] and agg.report.blank == {}
+    fits = agg._index.fits
+    assert sorted(fits[i].label for i in range(len(fits)) if not fits[i].is_zipped) == relative
