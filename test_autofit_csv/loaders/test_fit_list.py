@@ -161,3 +161,28 @@ def test_a_user_aggregator_of_relative_folders_with_an_absolute_root(output_copy
     assert agg.report.skipped == [] and agg.report.blank == {}
     fits = agg._index.fits
     assert sorted(fits[i].label for i in range(len(fits)) if not fits[i].is_zipped) == relative
+
+
+@pytest.mark.parametrize("unzip", [True, False])
+def test_computed_columns_of_a_user_aggregator_get_its_own_search_outputs(output_copy, unzip):
+    # add_computed_column gives compute "the aggregator's own object": the user's aggregator
+    # may carry what a fresh SearchOutput would not (a reference= of model types, say).
+    import contextlib
+    import io
+
+    from autofit.aggregator.aggregator import Aggregator
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        aggregator = Aggregator.from_directory(output_copy, unzip_temporary=unzip)
+    seen = []
+
+    def directory_of(search_output):
+        seen.append(search_output)
+        return str(search_output.directory)
+
+    agg = AggregatorCSV(aggregator, root=output_copy)
+    agg.add_computed_column("where", directory_of, folder="source_pix[2]")
+    rows = {row["row"]: row["where"] for row in agg.rows()}
+    assert sorted(rows) == ["vis/lens_001", "vis/lens_002", "vis/lens_003"]
+    own = {id(output) for output in aggregator.search_outputs}
+    assert len(seen) >= 3 and all(id(output) in own for output in seen)
