@@ -65,7 +65,9 @@ def fits_from(aggregator, root=None) -> FitList:
                 (f._temporary_directory for f in fits if getattr(f, "_temporary_directory", None)),
                 None,
             )
-        return FolderFits(FolderPaths(root, [str(fit.directory) for fit in fits]), temporary)
+        return FolderFits(
+            FolderPaths(root, [str(fit.directory) for fit in fits]), temporary, search_outputs=fits
+        )
     handles = [
         directory_handle(fit, index) if is_folder_fit(fit) else database_handle(fit, index)
         for index, fit in enumerate(fits)

@@ -64,7 +64,9 @@ def _location_from_search(directory: str, search_output: Callable) -> str:
 
 
 class FolderFits(FitList):
-    def __init__(self, directories: FolderPaths, temporary=None, positions=None):
+    def __init__(
+        self, directories: FolderPaths, temporary=None, positions=None, search_outputs=None
+    ):
         """
         The fits found below an output folder, kept as one string each (``FolderPaths``); a
         fit's location, label and ``FitHandle`` are made from it when asked for. A survey's
@@ -87,9 +89,14 @@ class FolderFits(FitList):
             The ``TemporaryExtraction`` zipped fits were unzipped into, or None.
         positions
             See ``FitList``.
+        search_outputs
+            The aggregator's own ``SearchOutput`` of each fit, in the same order, where the
+            user made the aggregator (it holds them anyway): computed columns are given these,
+            as autofit's ``AggregateCSV`` gives them, not ones made afresh.
         """
         super().__init__(positions)
         self._directories = directories
+        self._search_outputs = search_outputs
         self._root = directories.root
         # String work, not pathlib: for 10,000 fits PurePath.relative_to alone costs a second.
         self._prefix = directories.prefix
@@ -111,6 +118,8 @@ class FolderFits(FitList):
         return copy
 
     def _search_output(self, index: int):
+        if self._search_outputs is not None:
+            return self._search_outputs[index]
         from autofit.aggregator.search_output import SearchOutput
 
         directory = self.directory(index)
@@ -162,7 +171,7 @@ class FolderFits(FitList):
         directory = self.directory(index)
         zipped = self._is_zipped(directory)
         return FitHandle(
-            autofit_fit=None,
+            autofit_fit=None if self._search_outputs is None else self._search_outputs[index],
             location=None,  # worked out if asked for: building a row never asks
             index=index,
             label=self._parts_and_label(index)[1] if zipped else directory,

@@ -25,8 +25,10 @@ class FolderPaths(Sequence):
         self.root = str(root)
         self.prefix = os.path.join(self.root, "")
         # Below a relative root the paths are kept whole (a relative part could not be told
-        # from a whole relative path).
-        self._strip = len(self.prefix) if os.path.isabs(self.prefix) else 0
+        # from a whole relative path), and so they are where any path is relative although the
+        # root is not (a user's aggregator made from "output", its root named absolutely).
+        whole = not os.path.isabs(self.prefix) or not all(map(os.path.isabs, paths))
+        self._strip = 0 if whole else len(self.prefix)
         for index, path in enumerate(paths):
             paths[index] = self.part(path)
         self._parts = paths
@@ -45,7 +47,7 @@ class FolderPaths(Sequence):
         The paths of ``parts`` (each as ``part`` gives it, or whole) sorted as whole paths,
         without making every whole path at once.
         """
-        paths = cls(root, parts)
+        paths = cls(root, [])  # parts are relative: they must not make it keep paths whole
         below = sorted(part for part in parts if paths._strip and not os.path.isabs(part))
         whole = sorted(part for part in parts if not paths._strip or os.path.isabs(part))
         if below and whole:

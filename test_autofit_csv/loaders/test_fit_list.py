@@ -121,3 +121,68 @@ def test_handle_list_where():
     assert [h.index for h in vis] == [0, 2] and list(vis.locations()) == ["vis/a", "vis/b"]
     with pytest.raises(IndexError):
         fits[3]
+
+
+def test_relative_paths_under_an_absolute_root_are_kept_as_given():
+    # A user's aggregator made from "output" holds relative folders; the root named to
+    # AggregatorCSV may still be absolute. A relative path is not a part below the root.
+    paths = FolderPaths("/data/out", ["out/vis/a", "/data/out/vis/b"])
+    assert whole_paths(paths) == ["out/vis/a", "/data/out/vis/b"]
+
+
+def test_a_user_aggregator_of_relative_folders_with_an_absolute_root(output_copy):
+    # The user's aggregator was made with a relative path (the tests run in output_copy's
+    # parent), the root named to AggregatorCSV absolutely: the same fits, the same values.
+    import contextlib
+    import io
+
+    from autofit.aggregator.aggregator import Aggregator
+
+    from test_autofit_csv.conftest import read_zipped_json, sample_value
+
+    assert Path.cwd() == output_copy.parent
+    with contextlib.redirect_stdout(io.StringIO()):
+        aggregator = Aggregator.from_directory("output", unzip_temporary=True)
+    relative = sorted(
+        str(output.directory) for output in aggregator if output._temporary_directory is None
+    )
+    assert len(relative) == 7 and not any(os.path.isabs(path) for path in relative)
+    agg = AggregatorCSV(aggregator, root=output_copy.resolve())
+    agg.add_column("er", model_path=ER, folder="source_pix[2]")
+    rows = {row["row"]: row["er"] for row in agg.rows()}
+    zipped = read_zipped_json("vis/lens_002/source_pix[2]", "samples_summary")
+    assert rows == {
+        "vis/lens_001": sample_value("vis/lens_001/source_pix[2]", ER),
+        "vis/lens_002": zipped["arguments"]["median_pdf_sample"]["arguments"]["kwargs"][
+            "arguments"
+        ][ER],
+        "vis/lens_003": sample_value("vis/lens_003/source_pix[2]", ER),
+    }
+    assert agg.report.skipped == [] and agg.report.blank == {}
+    fits = agg._index.fits
+    assert sorted(fits[i].label for i in range(len(fits)) if not fits[i].is_zipped) == relative
+
+
+@pytest.mark.parametrize("unzip", [True, False])
+def test_computed_columns_of_a_user_aggregator_get_its_own_search_outputs(output_copy, unzip):
+    # add_computed_column gives compute "the aggregator's own object": the user's aggregator
+    # may carry what a fresh SearchOutput would not (a reference= of model types, say).
+    import contextlib
+    import io
+
+    from autofit.aggregator.aggregator import Aggregator
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        aggregator = Aggregator.from_directory(output_copy, unzip_temporary=unzip)
+    seen = []
+
+    def directory_of(search_output):
+        seen.append(search_output)
+        return str(search_output.directory)
+
+    agg = AggregatorCSV(aggregator, root=output_copy)
+    agg.add_computed_column("where", directory_of, folder="source_pix[2]")
+    rows = {row["row"]: row["where"] for row in agg.rows()}
+    assert sorted(rows) == ["vis/lens_001", "vis/lens_002", "vis/lens_003"]
+    own = {id(output) for output in aggregator.search_outputs}
+    assert len(seen) >= 3 and all(id(output) in own for output in seen)
