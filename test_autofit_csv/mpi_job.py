@@ -19,23 +19,11 @@ import sys
 import time
 import warnings
 
+from test_autofit_csv.worker_functions import doubled, doubled_with_a_warning
 from test_autofit_csv.conftest import EINSTEIN_MASS, ER
 
 #: Set by ``main`` in the process that builds the table, so ``dies_in_a_worker`` spares it.
 CALLER_VARIABLE = "AUTOFIT_CSV_MPI_CALLER"
-
-
-class WorkerWarning(UserWarning):
-    pass
-
-
-def doubled(instance):
-    return 2.0 * instance.galaxies.lens.mass.einstein_radius
-
-
-def doubled_with_a_warning(instance):
-    warnings.warn("said in a worker", WorkerWarning)
-    return doubled(instance)
 
 
 def process_id(instance):

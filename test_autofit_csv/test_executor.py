@@ -15,24 +15,12 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from autofit_csv import AggregatorCSV, WorkerDiedError
+from test_autofit_csv.worker_functions import WorkerWarning, doubled, doubled_with_a_warning
 from test_autofit_csv.conftest import EINSTEIN_MASS, ER, OUTPUT
 
 # The test process, as its workers see it (a spawned worker imports this module afresh):
 # functions below misbehave only elsewhere.
 os.environ.setdefault("AUTOFIT_CSV_TEST_PARENT", str(os.getpid()))
-
-
-class WorkerWarning(UserWarning):
-    pass
-
-
-def doubled(instance):
-    return 2.0 * instance.galaxies.lens.mass.einstein_radius
-
-
-def doubled_with_a_warning(instance):
-    warnings.warn("said in a worker", WorkerWarning)
-    return doubled(instance)
 
 
 def dies_in_a_worker(instance):

@@ -144,7 +144,7 @@ def test_worker_warnings_reach_the_caller_with_their_category(mpiexec, output_co
     status, output, _ = run_job(mpiexec, output_copy, tmp_path / "mpi.csv", "warns")
     assert status == 0, output
     on_mpi = seen_by_caller(tmp_path / "mpi.csv")
-    said = ["test_autofit_csv.mpi_job.WorkerWarning", "said in a worker"]
+    said = ["test_autofit_csv.worker_functions.WorkerWarning", "said in a worker"]
     # Once per cell the workers filled, plus once in the caller, where the table tries the
     # function on one fit to learn its headers (a dict result would make several).
     rows = read_csv(tmp_path / "mpi.csv")
