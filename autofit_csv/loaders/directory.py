@@ -118,13 +118,7 @@ class FolderFits(FitList):
         return copy
 
     def _search_output(self, index: int):
-        if self._search_outputs is not None:
-            return self._search_outputs[index]
-        from autofit.aggregator.search_output import SearchOutput
-
-        directory = self.directory(index)
-        temporary = self._temporary if self._is_zipped(directory) else None
-        return SearchOutput(Path(directory), temporary_directory=temporary)
+        return self._handle(index).autofit_fit
 
     def directory(self, index: int) -> str:
         return self._directories[index]
