@@ -340,7 +340,7 @@ class AggregatorCSV:
             The folder matches no fit.
         """
         fits = self._index.fits_for(folder)
-        return (files_for(fits[key]) for key in sorted(fits))
+        return (files_for(fits[key]) for key in fits)  # RowFits iterate their keys sorted
 
     def add(self, column: Column) -> Column:
         """
